@@ -1,0 +1,45 @@
+"""Dangan (档案): the digital personnel-archive system of a district central repository.
+
+``create_app`` is the one way to build the Flask application; tests pass
+``overrides`` instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI and error pages."""
+    from archive import cli, database, i18n, security
+    from archive.accounts import init_app as init_accounts
+    from archive.catalogue import init_app as init_catalogue
+    from archive.config import load_config
+    from archive.web import init_app as init_web
+
+    app = Flask(__name__, instance_relative_config=False)
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or app.instance_path
+    app.instance_path = str(instance_path)
+    app.config.update(load_config(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    database.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    init_accounts(app)
+    init_catalogue(app)
+    init_web(app)
+    cli.init_app(app)
+    from archive.demo.cli import demo_command
+
+    app.cli.add_command(demo_command)
+    return app

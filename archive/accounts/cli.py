@@ -1,0 +1,99 @@
+"""``dangan users …``: account administration from the shell (commits once per command)."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from archive.accounts.models import Role, User
+from archive.accounts.operations import AccountError, create_user, reset_password, set_active
+from archive.accounts.passwords import password_problems
+from archive.extensions import db
+
+users_cli = click.Group("users", help="Manage user accounts.")
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    return user
+
+
+def _checked(password: str, username: str) -> str:
+    problems = password_problems(password, username)
+    if problems:
+        raise click.ClickException("password too weak: " + ", ".join(problems))
+    return password
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", default="", help="Full name shown in the UI.")
+@click.option("--street", default=None, help="Street scope; omit for the whole district.")
+@click.option("--archive-no", default=None, help="For retirees: the 档号 of their file.")
+@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@click.password_option(prompt="Password")
+def create(username, role, display_name, street, archive_no, locale, password):  # type: ignore[no-untyped-def]
+    """Create a user account."""
+    from archive.catalogue.models import ArchiveFile
+
+    person_id = None
+    if archive_no:
+        file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == archive_no.upper()))
+        if file is None or file.person_id is None:
+            raise click.ClickException(f"no file {archive_no}")
+        person_id = file.person_id
+    try:
+        user = create_user(
+            username,
+            _checked(password, username),
+            Role(role),
+            display_name=display_name,
+            street=street,
+            person_id=person_id,
+            locale=locale,
+        )
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.code}: {exc}") from exc
+    db.session.commit()
+    click.echo(f"created {user.username} ({user.role}, {user.street or 'district'})")
+
+
+@users_cli.command("list")
+def list_users():  # type: ignore[no-untyped-def]
+    """List accounts."""
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.username:20} {user.role:10} {user.street or '区级':8} {state}")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.password_option(prompt="New password")
+def reset(username, password):  # type: ignore[no-untyped-def]
+    """Set a new password; the user must change it at next log-in."""
+    user = _user(username)
+    reset_password(user, _checked(password, username), must_change=True)
+    db.session.commit()
+    click.echo(f"password of {user.username} reset")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable(username):  # type: ignore[no-untyped-def]
+    """Disable an account and end its sessions."""
+    set_active(_user(username), False)
+    db.session.commit()
+    click.echo(f"{username} disabled")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable(username):  # type: ignore[no-untyped-def]
+    """Enable a disabled account."""
+    set_active(_user(username), True)
+    db.session.commit()
+    click.echo(f"{username} enabled")

@@ -1,0 +1,90 @@
+"""Forms of the accounts module; every form carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+
+from archive.accounts.models import Role
+from archive.accounts.passwords import password_problems
+from archive.formutil import choices
+from archive.geo import STREETS
+from archive.i18n import LOCALES
+
+ROLE_LABELS = {
+    Role.ARCHIVIST: _l("Archivist"),
+    Role.APPROVER: _l("Approver"),
+    Role.AUDITOR: _l("Security auditor"),
+    Role.ADMIN: _l("System administrator"),
+    Role.RETIREE: _l("Retiree"),
+}
+
+PASSWORD_MESSAGES = {
+    "too_short": _l("At least 10 characters."),
+    "too_simple": _l("Mix at least two of: digits, lower case, upper case, symbols."),
+    "contains_username": _l("Must not contain the user name."),
+}
+
+
+class StrongPassword:
+    """Validator applying :func:`password_problems`."""
+
+    def __init__(self, username_field: str | None = None) -> None:
+        self.username_field = username_field
+
+    def __call__(self, form: FlaskForm, field: PasswordField) -> None:
+        username = form[self.username_field].data if self.username_field else getattr(form, "_username", "")
+        problems = password_problems(field.data or "", username or "")
+        if problems:
+            raise ValidationError(" ".join(str(PASSWORD_MESSAGES[p]) for p in problems))
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256), StrongPassword()])
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[DataRequired(), EqualTo("new", message=_l("Passwords differ."))]
+    )
+
+
+def _street_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("Whole district")))] + [(s, s) for s in STREETS]
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("User name"),
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, '.', '_' and '-' only.")),
+        ],
+    )
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=choices([(r.value, ROLE_LABELS[r]) for r in Role]))
+    street = SelectField(_l("Scope"), choices=[], validate_choice=True)
+    person_archive_no = StringField(
+        _l("Retiree's file number (档号)"), validators=[Optional(), Length(max=64)]
+    )
+    locale = SelectField(_l("Language"), choices=choices(LOCALES.items()))
+    password = PasswordField(_l("Initial password"), validators=[Optional(), StrongPassword("username")])
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.street.choices = choices(_street_choices())
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
+    must_change = BooleanField(_l("User must change it at next log-in"), default=True)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: just the CSRF token for POST buttons."""

@@ -1,0 +1,76 @@
+"""User accounts, roles and street scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from archive.extensions import db
+from archive.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    """The five roles of DESIGN.md; values are stored, labels are translated in the UI."""
+
+    ARCHIVIST = "archivist"
+    APPROVER = "approver"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    RETIREE = "retiree"
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff roles may have a street scope; retirees never do."""
+        return self is not Role.RETIREE
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in.  ``street`` is the scope: ``None`` means the whole district."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    street: Mapped[str | None] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), index=True)
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN", server_default="zh_CN")
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
+    last_login_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Bumped on password reset or disable so that existing sessions stop working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    person = relationship("Person", foreign_keys=[person_id])
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.active
+
+    @property
+    def is_district_wide(self) -> bool:
+        return self.street is None
+
+    def get_id(self) -> str:
+        # The session carries the version so a reset password logs out other sessions.
+        return f"{self.id}:{self.session_version}"
+
+    def may_see_street(self, street: str | None) -> bool:
+        """Street scope: district-wide staff see everything, street staff only their street."""
+        return self.street is None or street == self.street
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role} {self.street or 'district'}>"

@@ -1,0 +1,157 @@
+"""Account operations.  They flush; the request or CLI command commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from archive.accounts.models import Role, User
+from archive.accounts.passwords import hash_password, needs_rehash, verify_password
+from archive.extensions import db
+from archive.timeutil import utcnow
+
+__all__ = [
+    "AccountError",
+    "authenticate",
+    "create_user",
+    "reset_password",
+    "set_active",
+    "update_user",
+]
+
+log = logging.getLogger(__name__)
+
+
+class AccountError(ValueError):
+    """A user-facing refusal: ``code`` is stable, ``str()`` is for logs."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+def _check_scope(role: Role, street: str | None, person_id: int | None) -> None:
+    from archive.geo import STREETS
+
+    if street is not None and street not in STREETS:
+        raise AccountError("bad_street", f"unknown street {street!r}")
+    if role is Role.RETIREE:
+        if street is not None:
+            raise AccountError("retiree_scope", "retirees have no street scope")
+        if person_id is None:
+            raise AccountError("retiree_person", "a retiree account must name its person")
+    elif person_id is not None:
+        raise AccountError("staff_person", "staff accounts are not linked to a retiree")
+    if role in (Role.ADMIN, Role.AUDITOR) and street is not None:
+        raise AccountError("district_only", "admins and auditors work district-wide")
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    display_name: str = "",
+    street: str | None = None,
+    person_id: int | None = None,
+    locale: str = "zh_CN",
+    must_change_password: bool = False,
+) -> User:
+    """Create a user; raises :class:`AccountError` on a taken name or an impossible scope."""
+    username = username.strip().lower()
+    if not username or len(username) > 64:
+        raise AccountError("bad_username")
+    exists = db.session.scalar(select(func.count()).select_from(User).where(User.username == username))
+    if exists:
+        raise AccountError("username_taken", username)
+    _check_scope(role, street, person_id)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role.value,
+        street=street,
+        person_id=person_id,
+        locale=locale,
+        must_change_password=must_change_password,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(
+    user: User, *, display_name: str, role: Role, street: str | None, person_id: int | None, locale: str
+) -> dict[str, tuple[object, object]]:
+    """Change a user's role and scope; returns the before/after of each changed field."""
+    _check_scope(role, street, person_id)
+    changes: dict[str, tuple[object, object]] = {}
+    for field, value in (
+        ("display_name", display_name),
+        ("role", role.value),
+        ("street", street),
+        ("person_id", person_id),
+        ("locale", locale),
+    ):
+        if getattr(user, field) != value:
+            changes[field] = (getattr(user, field), value)
+            setattr(user, field, value)
+    if "role" in changes or "street" in changes:
+        user.session_version += 1  # a narrower scope takes effect at once
+    db.session.flush()
+    return changes
+
+
+def reset_password(user: User, new_password: str, *, must_change: bool) -> None:
+    """Set a new password, unlock the account and end its other sessions."""
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = must_change
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_version += 1
+    db.session.flush()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    user.active = active
+    if not active:
+        user.session_version += 1
+    db.session.flush()
+
+
+def authenticate(username: str, password: str, *, now: dt.datetime | None = None) -> tuple[User | None, str]:
+    """Check credentials and apply the lock-out rule.
+
+    Returns ``(user, "ok")`` or ``(None | user, reason)`` with reason one of
+    ``unknown``, ``bad_password``, ``locked``, ``disabled``.  Verification always
+    runs (against a dummy hash for unknown names) so timing does not tell which
+    names exist.  Counters are flushed for the caller to commit.
+    """
+    now = now or utcnow()
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None:
+        return None, "unknown"
+    if user.locked_until and user.locked_until > now:
+        return user, "locked"
+    if not ok:
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["DANGAN_LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + dt.timedelta(minutes=current_app.config["DANGAN_LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            log.warning("account %s locked after repeated failed log-ins", user.username)
+        db.session.flush()
+        return user, "bad_password"
+    if not user.active:
+        return user, "disabled"
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.session.flush()
+    return user, "ok"

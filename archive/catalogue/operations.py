@@ -1,0 +1,153 @@
+"""Catalogue operations on files and materials.  They flush; the caller commits."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+
+from archive.catalogue.models import ArchiveFile, Material
+from archive.extensions import db
+
+__all__ = [
+    "CatalogueError",
+    "add_material",
+    "delete_material",
+    "move_material",
+    "next_seq",
+    "update_material",
+]
+
+log = logging.getLogger(__name__)
+
+# Above any real 序号: a parking value while two rows swap places under the unique constraint.
+_PARKING_SEQ = 1_000_000
+
+
+class CatalogueError(ValueError):
+    """A refused catalogue change; ``field`` names the form field it concerns."""
+
+    def __init__(self, code: str, field: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def next_seq(file: ArchiveFile, class_no: int, subclass: int) -> int:
+    """The next free 序号 at the end of a class."""
+    current = db.session.scalar(
+        select(func.max(Material.seq)).where(
+            Material.file_id == file.id, Material.class_no == class_no, Material.subclass == subclass
+        )
+    )
+    return (current or 0) + 1
+
+
+def _seq_taken(file: ArchiveFile, class_no: int, subclass: int, seq: int, exclude: int | None) -> bool:
+    stmt = select(Material.id).where(
+        Material.file_id == file.id,
+        Material.class_no == class_no,
+        Material.subclass == subclass,
+        Material.seq == seq,
+    )
+    if exclude is not None:
+        stmt = stmt.where(Material.id != exclude)
+    return db.session.scalar(stmt) is not None
+
+
+def add_material(
+    file: ArchiveFile,
+    *,
+    class_no: int,
+    subclass: int,
+    title: str,
+    seq: int | None = None,
+    formed: str | None = None,
+    pages: int | None = None,
+    remarks: str = "",
+    original_label: str = "",
+) -> Material:
+    """Add a catalogue row; ``seq=None`` appends it at the end of its class."""
+    if seq is None:
+        seq = next_seq(file, class_no, subclass)
+    elif _seq_taken(file, class_no, subclass, seq, None):
+        raise CatalogueError("seq_taken", "seq")
+    material = Material(
+        file=file,
+        class_no=class_no,
+        subclass=subclass,
+        seq=seq,
+        title=title.strip(),
+        formed=formed,
+        pages=pages,
+        remarks=remarks.strip(),
+        original_label=original_label.strip(),
+    )
+    db.session.add(material)
+    db.session.flush()
+    return material
+
+
+def update_material(material: Material, **values: object) -> dict[str, tuple[object, object]]:
+    """Change fields of a row; returns ``{field: (before, after)}`` of what changed."""
+    class_no = int(values.get("class_no", material.class_no))  # type: ignore[arg-type]
+    subclass = int(values.get("subclass", material.subclass))  # type: ignore[arg-type]
+    if "seq" in values and values["seq"] is None:
+        values["seq"] = (
+            material.seq
+            if (class_no, subclass) == (material.class_no, material.subclass)
+            else next_seq(material.file, class_no, subclass)
+        )
+    seq = int(values.get("seq", material.seq))  # type: ignore[arg-type]
+    if _seq_taken(material.file, class_no, subclass, seq, material.id):
+        raise CatalogueError("seq_taken", "seq")
+    changes: dict[str, tuple[object, object]] = {}
+    for field, value in values.items():
+        if getattr(material, field) != value:
+            changes[field] = (getattr(material, field), value)
+            setattr(material, field, value)
+    db.session.flush()
+    return changes
+
+
+def _siblings(material: Material) -> list[Material]:
+    return list(
+        db.session.scalars(
+            select(Material)
+            .where(
+                Material.file_id == material.file_id,
+                Material.class_no == material.class_no,
+                Material.subclass == material.subclass,
+            )
+            .order_by(Material.seq)
+        )
+    )
+
+
+def move_material(material: Material, direction: str) -> bool:
+    """Swap a row with its neighbour in the same class (``up`` or ``down``); False at an end."""
+    rows = _siblings(material)
+    index = rows.index(material)
+    other_index = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other_index < len(rows):
+        return False
+    other = rows[other_index]
+    mine, theirs = material.seq, other.seq
+    material.seq = _PARKING_SEQ + material.id
+    db.session.flush()
+    other.seq = mine
+    db.session.flush()
+    material.seq = theirs
+    db.session.flush()
+    return True
+
+
+def delete_material(material: Material) -> None:
+    """Delete a row and close the gap it leaves in its class's 序号."""
+    siblings = [m for m in _siblings(material) if m.id != material.id]
+    db.session.delete(material)
+    db.session.flush()
+    for number, row in enumerate(siblings, start=1):
+        if row.seq != number:
+            row.seq = number
+            db.session.flush()

@@ -1,0 +1,328 @@
+"""Catalogue pages: browse and filter files, open a file, edit its materials, import, export."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from werkzeug.utils import secure_filename
+
+from archive.accounts.forms import ConfirmForm
+from archive.accounts.models import Role
+from archive.catalogue.classes import CLASS_NAMES, SUBCLASS_NAMES, format_class
+from archive.catalogue.dates import PartialDate
+from archive.catalogue.export import catalogue_workbook
+from archive.catalogue.forms import (
+    CUSTODY_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    FileForm,
+    ImportForm,
+    MaterialForm,
+)
+from archive.catalogue.idnumbers import mask_id_number
+from archive.catalogue.importer import import_paths
+from archive.catalogue.models import ArchiveFile, FileStatus, Material, Person
+from archive.catalogue.operations import CatalogueError, add_material, delete_material, move_material, update_material
+from archive.catalogue.routing import transfer_target
+from archive.catalogue.scope import get_file_or_404, scoped_files
+from archive.extensions import db
+from archive.geo import STREETS
+from archive.pagination import paginate
+from archive.security import requires
+
+bp = Blueprint("catalogue", __name__)
+
+STAFF = (Role.ARCHIVIST, Role.APPROVER)
+
+
+@bp.app_template_filter("partial_date")
+def _partial_date(value: str | None) -> str:
+    if not value:
+        return ""
+    date = PartialDate.from_iso(value)
+    from archive.i18n import select_locale
+
+    return date.display_zh() if select_locale() == "zh_CN" else date.display_en()
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, object]:
+    return {
+        "STATUS_LABELS": STATUS_LABELS,
+        "CUSTODY_LABELS": CUSTODY_LABELS,
+        "LEVEL_LABELS": LEVEL_LABELS,
+        "format_class": format_class,
+        "mask_id": mask_id_number,
+    }
+
+
+def may_see_full_id() -> bool:
+    """Need-to-know: archivists handle identity checks; everybody else sees masked numbers."""
+    return current_user.role_enum is Role.ARCHIVIST
+
+
+@bp.route("/files")
+@requires(*STAFF)
+def files():  # type: ignore[no-untyped-def]
+    args = {k: (request.args.get(k) or "").strip()[:64] for k in ("name", "id_number", "archive_no", "employer")}
+    street = request.args.get("street") or ""
+    status = request.args.get("status") or ""
+    stmt = select(ArchiveFile).outerjoin(Person, ArchiveFile.person_id == Person.id)
+    stmt = scoped_files(stmt)
+    if args["name"]:
+        stmt = stmt.where(Person.name.contains(args["name"], autoescape=True))
+    if args["id_number"]:
+        number = args["id_number"].upper()
+        # A full number matches exactly; a fragment (e.g. the last four) matches the end.
+        stmt = stmt.where(Person.id_number == number if len(number) == 18 else
+                          Person.id_number.endswith(number, autoescape=True))
+    if args["archive_no"]:
+        stmt = stmt.where(ArchiveFile.archive_no.contains(args["archive_no"].upper(), autoescape=True))
+    if args["employer"]:
+        stmt = stmt.where(Person.employer.contains(args["employer"], autoescape=True))
+    if street in STREETS:
+        stmt = stmt.where(ArchiveFile.street == street)
+    if status in {s.value for s in FileStatus}:
+        stmt = stmt.where(ArchiveFile.status == status)
+    stmt = stmt.order_by(ArchiveFile.archive_no)
+    page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
+    streets = STREETS if current_user.street is None else (current_user.street,)
+    return render_template(
+        "catalogue/files.html", page=page, args=args, street=street, status=status, streets=streets
+    )
+
+
+def _grouped(file: ArchiveFile) -> list[dict[str, object]]:
+    """Materials grouped by class 一…十, sub-classes inside, for the file page."""
+    groups = []
+    for class_no in range(1, 11):
+        rows = [m for m in file.materials if m.class_no == class_no]
+        subgroups = []
+        for sub in sorted({m.subclass for m in rows}):
+            subgroups.append(
+                {
+                    "subclass": sub,
+                    "label": format_class(class_no, sub),
+                    "name": SUBCLASS_NAMES.get((class_no, sub), ""),
+                    "rows": [m for m in rows if m.subclass == sub],
+                }
+            )
+        groups.append(
+            {
+                "class_no": class_no,
+                "label": format_class(class_no, 0),
+                "name": CLASS_NAMES[class_no],
+                "subgroups": subgroups,
+                "count": len(rows),
+                "pages": sum(m.pages or 0 for m in rows),
+            }
+        )
+    return groups
+
+
+@bp.route("/files/<int:file_id>")
+@requires(*STAFF)
+def file_detail(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    person = file.person
+    target = (
+        transfer_target(person.employer_level, person.hukou_district, person.residence_district) if person else None
+    )
+    return render_template(
+        "catalogue/file.html",
+        file=file,
+        person=person,
+        groups=_grouped(file),
+        full_id=may_see_full_id(),
+        transfer_to=target,
+        confirm=ConfirmForm(),
+        can_edit=current_user.role_enum is Role.ARCHIVIST,
+    )
+
+
+@bp.route("/files/<int:file_id>/edit", methods=["GET", "POST"])
+@requires(Role.ARCHIVIST)
+def file_edit(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    allowed = None if current_user.street is None else [current_user.street]
+    form = FileForm(obj=file, allowed_streets=allowed)
+    if request.method == "GET":
+        form.street.data = file.street or ""
+    if form.validate_on_submit():
+        form.populate_obj(file)
+        file.street = form.street.data or None
+        file.volumes_copy = form.volumes_copy.data or 0
+        db.session.flush()
+        db.session.commit()
+        flash(_("File %(no)s saved.", no=file.archive_no), "success")
+        return redirect(url_for("catalogue.file_detail", file_id=file.id))
+    return render_template("catalogue/file_form.html", form=form, file=file)
+
+
+def _material_values(form: MaterialForm) -> dict[str, object]:
+    class_no, subclass = form.class_tuple
+    return {
+        "class_no": class_no,
+        "subclass": subclass,
+        "seq": form.seq.data,
+        "title": form.title.data.strip(),
+        "formed": form.formed.partial.iso if form.formed.partial else None,
+        "pages": form.pages.data,
+        "remarks": (form.remarks.data or "").strip(),
+        "original_label": (form.original_label.data or "").strip() or format_class(class_no, subclass),
+    }
+
+
+def _seq_error(form: MaterialForm, exc: CatalogueError) -> None:
+    db.session.rollback()
+    form.seq.errors = [*form.seq.errors, _("This number is already used in this class.")]
+
+
+@bp.route("/files/<int:file_id>/materials/new", methods=["GET", "POST"])
+@requires(Role.ARCHIVIST)
+def material_new(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    form = MaterialForm()
+    if request.method == "GET" and request.args.get("class"):
+        form.class_code.data = request.args["class"]
+    if form.validate_on_submit():
+        try:
+            add_material(file, **_material_values(form))  # type: ignore[arg-type]
+        except CatalogueError as exc:
+            _seq_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Material added."), "success")
+            return redirect(url_for("catalogue.file_detail", file_id=file.id))
+    return render_template("catalogue/material_form.html", form=form, file=file, material=None)
+
+
+def _material_or_404(material_id: int) -> Material:
+    material = db.session.get(Material, material_id)
+    if material is None:
+        abort(404)
+    get_file_or_404(material.file_id)  # scope check
+    return material
+
+
+@bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@requires(Role.ARCHIVIST)
+def material_edit(material_id: int):  # type: ignore[no-untyped-def]
+    material = _material_or_404(material_id)
+    form = MaterialForm(obj=material)
+    if request.method == "GET":
+        form.class_code.data = (
+            f"{material.class_no}-{material.subclass}" if material.subclass else str(material.class_no)
+        )
+        form.formed.data = material.formed or ""
+    if form.validate_on_submit():
+        try:
+            update_material(material, **_material_values(form))
+        except CatalogueError as exc:
+            _seq_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Material saved."), "success")
+            return redirect(url_for("catalogue.file_detail", file_id=material.file_id) + f"#m{material.id}")
+    return render_template("catalogue/material_form.html", form=form, file=material.file, material=material)
+
+
+@bp.route("/materials/<int:material_id>/delete", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def material_delete(material_id: int):  # type: ignore[no-untyped-def]
+    material = _material_or_404(material_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    file_id = material.file_id
+    delete_material(material)
+    db.session.commit()
+    flash(_("Material deleted; the numbers after it moved up."), "success")
+    return redirect(url_for("catalogue.file_detail", file_id=file_id))
+
+
+@bp.route("/materials/<int:material_id>/move", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def material_move(material_id: int):  # type: ignore[no-untyped-def]
+    material = _material_or_404(material_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    move_material(material, request.form.get("direction", ""))
+    db.session.commit()
+    return redirect(url_for("catalogue.file_detail", file_id=material.file_id) + f"#m{material.id}")
+
+
+@bp.route("/files/<int:file_id>/catalogue.xlsx")
+@requires(Role.ARCHIVIST)
+def file_export(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    buffer = io.BytesIO()
+    catalogue_workbook([file]).save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{file.archive_no}-目录.xlsx",
+    )
+
+
+@bp.route("/catalogue/import", methods=["GET", "POST"])
+@requires(Role.ARCHIVIST)
+def import_catalogue():  # type: ignore[no-untyped-def]
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        with tempfile.TemporaryDirectory(prefix="dangan-import-") as tmp:
+            paths = []
+            for index, upload in enumerate(f for f in form.files.data if f and f.filename):
+                # Keep the Chinese file name (目录.xlsx) readable to the reader; only strip paths.
+                name = Path(upload.filename.replace("\\", "/")).name or secure_filename(upload.filename)
+                target = Path(tmp) / f"{index:02d}-{name}"
+                upload.save(target)
+                paths.append(target)
+            result = import_paths(paths, replace=form.replace.data)
+        out_of_scope = _out_of_scope(result.archive_nos)
+        if out_of_scope:
+            db.session.rollback()
+            flash(
+                _("Nothing was imported: files %(nos)s belong to a street outside your scope.",
+                  nos=", ".join(out_of_scope[:10])),
+                "danger",
+            )
+            result = None
+        else:
+            db.session.commit()
+            if result.imported_files:
+                flash(
+                    _("Imported %(files)d files with %(materials)d materials.",
+                      files=result.imported_files, materials=result.imported_materials),
+                    "success",
+                )
+    return render_template("catalogue/import.html", form=form, result=result)
+
+
+def _out_of_scope(archive_nos: list[str]) -> list[str]:
+    """Files an import would place outside the importing archivist's street."""
+    if current_user.street is None or not archive_nos:
+        return []
+    rows = db.session.execute(
+        select(ArchiveFile.archive_no).where(
+            ArchiveFile.archive_no.in_(archive_nos),
+            or_(ArchiveFile.street.is_(None), ArchiveFile.street != current_user.street),
+        )
+    ).scalars()
+    return sorted(rows)
+
+
+@bp.route("/me")
+@requires(Role.RETIREE)
+def my_file():  # type: ignore[no-untyped-def]
+    person = current_user.person
+    files = list(db.session.scalars(scoped_files(select(ArchiveFile).order_by(ArchiveFile.archive_no))))
+    return render_template("catalogue/me.html", person=person, files=files)

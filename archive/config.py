@@ -1,0 +1,74 @@
+"""Configuration, read once at the edge from ``DANGAN_*`` environment variables.
+
+The embedded default needs no services: a SQLite file and an object folder under
+the instance folder.  A district deployment points the same variables at
+PostgreSQL and an S3 cluster.  Nothing below the app factory reads the
+environment; everything else gets its settings from ``app.config``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["load_config"]
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    return default if raw is None or raw == "" else raw.strip().lower() in _TRUE
+
+
+def _secret_key(instance: Path, env: Mapping[str, str]) -> str:
+    """Use ``DANGAN_SECRET_KEY``; else a random key kept in the instance folder.
+
+    Generating the key once and keeping it (mode 0600) means sessions survive a
+    restart of the embedded default without anybody choosing a weak key by hand.
+    """
+    if env.get("DANGAN_SECRET_KEY"):
+        return env["DANGAN_SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the app configuration derived from ``env`` (default: ``os.environ``)."""
+    env = os.environ if env is None else env
+    instance = Path(instance_path)
+    db_url = env.get("DANGAN_DATABASE_URL") or f"sqlite:///{instance / 'dangan.sqlite3'}"
+    if db_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
+    return {
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "DANGAN_STORAGE_URL": env.get("DANGAN_STORAGE_URL") or f"file://{instance / 'objects'}",
+        "DANGAN_SEARCH_URL": env.get("DANGAN_SEARCH_URL") or f"whoosh://{instance / 'index'}",
+        "DANGAN_QUEUE_URL": env.get("DANGAN_QUEUE_URL") or "embedded://",
+        "SECRET_KEY": _secret_key(instance, env),
+        # Cookies are Secure by default; only a plain-HTTP demo on loopback turns it off.
+        "SESSION_COOKIE_SECURE": _flag(env, "DANGAN_SECURE_COOKIES", True),
+        "REMEMBER_COOKIE_SECURE": _flag(env, "DANGAN_SECURE_COOKIES", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "dangan_session",
+        "PERMANENT_SESSION_LIFETIME": int(env.get("DANGAN_SESSION_MINUTES", "480")) * 60,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": env.get("DANGAN_TIMEZONE", "Asia/Shanghai"),
+        "DANGAN_LOGIN_MAX_FAILURES": int(env.get("DANGAN_LOGIN_MAX_FAILURES", "5")),
+        "DANGAN_LOGIN_LOCK_MINUTES": int(env.get("DANGAN_LOGIN_LOCK_MINUTES", "15")),
+        "DANGAN_PAGE_SIZE": int(env.get("DANGAN_PAGE_SIZE", "25")),
+        "MAX_CONTENT_LENGTH": int(env.get("DANGAN_MAX_UPLOAD_MB", "2048")) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,8 @@
+"""Every model of every domain, imported in one place for Alembic and the app factory."""
+
+from __future__ import annotations
+
+from archive.accounts.models import Role, User
+from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
+
+__all__ = ["ArchiveFile", "Custody", "EmployerLevel", "FileStatus", "Material", "Person", "Role", "User"]
