@@ -71,4 +71,6 @@ class Factory:
                 db.session.add(Material(file_id=file.id, class_no=1, subclass=0, seq=seq,
                                         title=f"干部履历表{seq}", formed=f"19{70 + seq}", pages=2))
             db.session.commit()
-            return db.session.get(ArchiveFile, file.id)
+            file = db.session.get(ArchiveFile, file.id)
+            _ = file.person, list(file.materials)  # loaded now, readable after the context ends
+            return file

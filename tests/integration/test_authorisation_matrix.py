@@ -1,0 +1,156 @@
+"""Every route × every role × own/other street scope.
+
+The expected table below is written independently of the decorators in the
+code, so a view that loosens its roles, or forgets its scope check, fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.accounts.models import Role
+from archive.security import view_policy
+from tests.conftest import login
+from tests.helpers import csrf_token
+
+A, P, U, D, R = Role.ARCHIVIST, Role.APPROVER, Role.AUDITOR, Role.ADMIN, Role.RETIREE
+EVERYONE = {A, P, U, D, R}
+
+# endpoint -> roles allowed.  "public" endpoints need no log-in.
+EXPECTED: dict[str, set[Role] | str] = {
+    "accounts.login": "public",
+    "web.set_language": "public",
+    "web.health": "public",
+    "web.home": EVERYONE,
+    "accounts.logout": EVERYONE,
+    "accounts.password": EVERYONE,
+    "accounts.users": {D},
+    "accounts.user_new": {D},
+    "accounts.user_edit": {D},
+    "accounts.user_reset": {D},
+    "accounts.user_active": {D},
+    "catalogue.files": {A, P},
+    "catalogue.file_detail": {A, P},
+    "catalogue.file_edit": {A},
+    "catalogue.file_export": {A},
+    "catalogue.material_new": {A},
+    "catalogue.material_edit": {A},
+    "catalogue.material_delete": {A},
+    "catalogue.material_move": {A},
+    "catalogue.import_catalogue": {A},
+    "catalogue.my_file": {R},
+}
+
+# Endpoints that address one file: a street-scoped user must get 403 for another street's file.
+FILE_SCOPED = {
+    "catalogue.file_detail",
+    "catalogue.file_edit",
+    "catalogue.file_export",
+    "catalogue.material_new",
+    "catalogue.material_edit",
+    "catalogue.material_delete",
+    "catalogue.material_move",
+}
+
+
+def test_every_endpoint_declares_a_policy_and_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    undeclared = [e for e in endpoints if view_policy(app.view_functions[e]) is None]
+    assert undeclared == []
+    assert endpoints == set(EXPECTED), "update EXPECTED for new or removed routes"
+    for endpoint in endpoints:
+        declared = view_policy(app.view_functions[endpoint])
+        expected = EXPECTED[endpoint]
+        assert declared == (expected if expected == "public" else frozenset(expected)), endpoint
+
+
+@pytest.fixture
+def world(app, factory):
+    """Two files in two streets, a user per role; the retiree owns the 德胜 file."""
+    own = factory.file("德胜")
+    other = factory.file("月坛")
+    users = {
+        "archivist-district": factory.user(A),
+        "archivist-street": factory.user(A, "德胜"),
+        "approver-street": factory.user(P, "德胜"),
+        "auditor": factory.user(U),
+        "admin": factory.user(D),
+        "retiree": factory.user(R, person=own.person),
+    }
+    from archive.extensions import db
+    from archive.catalogue.models import Material
+    from sqlalchemy import select
+
+    with app.app_context():
+        own_material = db.session.scalar(select(Material.id).where(Material.file_id == own.id))
+        other_material = db.session.scalar(select(Material.id).where(Material.file_id == other.id))
+    return {
+        "own": own, "other": other, "users": users,
+        "own_material": own_material, "other_material": other_material,
+    }
+
+
+def _url(app, endpoint, world, which):
+    values = {}
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    if "file_id" in rule.arguments:
+        values["file_id"] = world[which].id
+    if "material_id" in rule.arguments:
+        values["material_id"] = world[f"{which}_material"]
+    if "user_id" in rule.arguments:
+        values["user_id"] = world["users"]["archivist-street"].id
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values), rule.methods
+
+
+@pytest.mark.parametrize("who", ["archivist-district", "archivist-street", "approver-street", "auditor", "admin",
+                                 "retiree", "anonymous"])
+def test_route_role_scope_matrix(app, world, who):
+    client = app.test_client()
+    user = world["users"].get(who)
+    if user is not None:
+        login(client, user.username)
+        token = csrf_token(client, "/account/password")
+    else:
+        token = csrf_token(client, "/login")
+    problems = []
+    # Destructive endpoints last, so that they do not remove what the others address.
+    for endpoint, expected in sorted(EXPECTED.items(), key=lambda item: item[0].endswith("_delete")):
+        if endpoint in ("accounts.logout", "accounts.login"):
+            continue  # logging out would end the walk; log-in is covered in test_accounts
+        for which in ("own", "other") if endpoint in FILE_SCOPED else ("own",):
+            url, methods = _url(app, endpoint, world, which)
+            if "GET" in methods:
+                status = client.get(url).status_code
+            else:
+                status = client.post(url, data={"csrf_token": token, "direction": "up", "active": "1",
+                                                 "locale": "zh_CN"}).status_code
+            if expected == "public":
+                allowed = True
+            elif user is None:
+                if status != 302:
+                    problems.append((endpoint, which, status, "anonymous should be sent to log-in"))
+                continue
+            else:
+                allowed = user.role_enum in expected
+                if allowed and which == "other" and user.street is not None:
+                    allowed = False  # outside the street scope
+                if allowed and which == "other" and user.role_enum is R:
+                    allowed = False
+            if allowed and status in (403, 404, 500):
+                problems.append((endpoint, which, status, "should be allowed"))
+            if not allowed and status != 403:
+                problems.append((endpoint, which, status, "should be 403"))
+    assert problems == []
+
+
+def test_unknown_objects_give_404_not_a_traceback(app, client, factory):
+    user = factory.user(A)
+    login(client, user.username)
+    for url in ("/files/999999", "/materials/999999/edit", "/files/999999/catalogue.xlsx", "/nowhere"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Traceback" not in response.get_data(as_text=True)
+    assert client.get("/files/not-a-number").status_code == 404
