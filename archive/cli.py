@@ -1,6 +1,6 @@
 """The ``dangan`` command: Flask's click CLI bound to :func:`archive.create_app`.
 
-``dangan run``, ``dangan db upgrade`` (Flask-Migrate), ``dangan users …``,
+``dangan serve``, ``dangan db upgrade`` (Flask-Migrate), ``dangan users …``,
 ``dangan catalogue …`` and ``dangan demo`` all build the app from the
 ``DANGAN_*`` environment, so one binary serves the embedded default and a
 district deployment alike.
@@ -8,9 +8,11 @@ district deployment alike.
 
 from __future__ import annotations
 
+import logging
+
 import click
-from flask import Flask
-from flask.cli import FlaskGroup
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
 
 __all__ = ["main"]
 
@@ -26,5 +28,23 @@ def main() -> None:
     """Dangan (档案): digital personnel archive."""
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (a production WSGI server, unlike ``dangan run``)."""
+    from flask_migrate import upgrade
+    from waitress import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    upgrade()  # the schema is always current before the first request
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Dangan serving on http://{host}:{port}")
+    serve(app, host=host, port=port, threads=threads, ident="dangan")
+
+
 def init_app(app: Flask) -> None:
     """Commands that belong to no single domain module."""
+    app.cli.add_command(serve_command)

@@ -43,8 +43,21 @@ def make_app(tmp: Path, database_url: str, **extra: object) -> Flask:
 
 
 def _pg_url() -> str:
-    url = os.environ["DANGAN_TEST_DATABASE_URL"]
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    """The PostgreSQL test database; each xdist worker gets its own, created on demand."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ["DANGAN_TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def migrate_fresh(app: Flask) -> None:

@@ -28,7 +28,13 @@ from archive.catalogue.forms import (
 from archive.catalogue.idnumbers import mask_id_number
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, FileStatus, Material, Person
-from archive.catalogue.operations import CatalogueError, add_material, delete_material, move_material, update_material
+from archive.catalogue.operations import (
+    CatalogueError,
+    add_material,
+    delete_material,
+    move_material,
+    update_material,
+)
 from archive.catalogue.routing import transfer_target
 from archive.catalogue.scope import get_file_or_404, scoped_files
 from archive.extensions import db

@@ -41,7 +41,7 @@ def load_demo(people_count: int, images_for: int, seed: int, package_dir: Path) 
     people = generate_people(people_count, seed=seed)
     if package_dir.exists():
         shutil.rmtree(package_dir)
-    write_package(package_dir, people, images_for=images_for, seed=seed)
+    write_package(package_dir, people, images_for=images_for, seed=seed, workers=2)
     result = import_paths([package_dir])
     if result.errors:
         raise click.ClickException(f"demo import reported errors: {result.errors[:3]}")
@@ -91,7 +91,7 @@ def demo_command(people_count: int, images_for: int, seed: int, force: bool) -> 
             f"loaded {summary['files']} files, {summary['materials']} catalogue entries; "
             f"scan package at {summary['package']}"
         )
-    click.echo("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, street, name in DEMO_ACCOUNTS:
         click.echo(f"  {username:10} {role.value:10} {street or '区级 (district)':16} {name}")
     click.echo(f"  {'retiree':10} {'retiree':10} {'':16} 退休人员 self-service")

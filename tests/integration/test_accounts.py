@@ -120,7 +120,8 @@ def test_admin_form_rejects_weak_password_and_bad_scope(client, factory):
         client, "/admin/users/new", username="x1", display_name="X", role="auditor",
         street="德胜", person_archive_no="", locale="zh_CN", password="Long#enough2020",
     )
-    assert "整个区" in response.get_data(as_text=True) or 'data-testid="error-street"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "整个区" in page and 'data-testid="error-street"' in page
 
 
 def test_disable_ends_sessions(app, client, factory):

@@ -77,9 +77,10 @@ def world(app, factory):
         "admin": factory.user(D),
         "retiree": factory.user(R, person=own.person),
     }
-    from archive.extensions import db
-    from archive.catalogue.models import Material
     from sqlalchemy import select
+
+    from archive.catalogue.models import Material
+    from archive.extensions import db
 
     with app.app_context():
         own_material = db.session.scalar(select(Material.id).where(Material.file_id == own.id))

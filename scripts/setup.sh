@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up Dangan on a Debian machine: system packages (only those missing), a venv, the project.
+#   scripts/setup.sh          what running the app needs
+#   scripts/setup.sh --test   also what the test suite needs (Chromium, PostgreSQL client)
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WANT_TEST=0
+[ "${1:-}" = "--test" ] && WANT_TEST=1
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+packages=(tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk ca-certificates)
+if ! command -v python3 >/dev/null || ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  packages+=(python3 python3-venv python3-dev)
+elif ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  packages+=(python3-venv)
+fi
+if [ "$WANT_TEST" = 1 ]; then
+  packages+=(chromium chromium-driver postgresql-client)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  python3 -m venv .venv
+fi
+stamp=".venv/.dangan-installed"
+digest=$(sha256sum pyproject.toml | cut -c1-16)-$WANT_TEST
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+  echo "==> installing Python packages"
+  .venv/bin/pip install -q --upgrade pip
+  if [ "$WANT_TEST" = 1 ]; then
+    .venv/bin/pip install -q -e ".[test]"
+  else
+    .venv/bin/pip install -q -e .
+  fi
+  echo "$digest" > "$stamp"
+fi
+echo "==> setup done"
