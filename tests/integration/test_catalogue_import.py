@@ -153,7 +153,8 @@ def test_workbook_with_named_sheets_and_export_round_trip(app, tmp_path):
     ws.append(["XC-7", "1", 1, "职工登记表", "1978年", 2, None])
     wp = wb.create_sheet("人员")
     wp.append(PEOPLE_HEADER)
-    wp.append(["XC-7", "赵六", "女", make_id_number("110102", dt.date(1960, 1, 1), 2), "1960-01-01", "西城区副食品公司", "区属", "2010",
+    id_number = make_id_number("110102", dt.date(1960, 1, 1), 2)
+    wp.append(["XC-7", "赵六", "女", id_number, "1960-01-01", "西城区副食品公司", "区属", "2010",
                "西城", "牛街", "西城", "牛街", "否"])
     source = tmp_path / "package.xlsx"
     wb.save(source)
