@@ -21,6 +21,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI and error pages."""
     from archive import cli, database, i18n, security
     from archive.accounts import init_app as init_accounts
+    from archive.audit import init_app as init_audit
     from archive.catalogue import init_app as init_catalogue
     from archive.config import load_config
     from archive.web import init_app as init_web
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_accounts(app)
     init_catalogue(app)
     init_web(app)
+    init_audit(app)
     cli.init_app(app)
     from archive.demo.cli import demo_command
 

@@ -71,4 +71,10 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_PAGE_SIZE": int(env.get("DANGAN_PAGE_SIZE", "25")),
         "MAX_CONTENT_LENGTH": int(env.get("DANGAN_MAX_UPLOAD_MB", "2048")) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        "DANGAN_AUDIT_ANCHOR_MINUTES": float(env.get("DANGAN_AUDIT_ANCHOR_MINUTES", "15")),
+        "DANGAN_AUDIT_WORK_HOURS": env.get("DANGAN_AUDIT_WORK_HOURS", "07-20"),
+        "DANGAN_AUDIT_BULK_VIEWS": int(env.get("DANGAN_AUDIT_BULK_VIEWS", "100")),
+        "DANGAN_AUDIT_BULK_MINUTES": int(env.get("DANGAN_AUDIT_BULK_MINUTES", "10")),
+        "DANGAN_AUDIT_FAILED_LOGINS": int(env.get("DANGAN_AUDIT_FAILED_LOGINS", "5")),
+        "DANGAN_AUDIT_DENIED": int(env.get("DANGAN_AUDIT_DENIED", "5")),
     }

@@ -36,7 +36,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock at BEGIN.  Every request writes an audit event, and a
+        # deferred transaction that read first would fail to upgrade under WAL (SQLITE_BUSY_SNAPSHOT).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import Role, User, UserRelative
+from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 
-__all__ = ["ArchiveFile", "Custody", "EmployerLevel", "FileStatus", "Material", "Person", "Role", "User"]
+__all__ = ["AuditEvent", "AuditFlag", "AuditScanState", "UserRelative", "ArchiveFile", "Custody", "EmployerLevel", "FileStatus", "Material", "Person", "Role", "User"]

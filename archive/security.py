@@ -53,6 +53,14 @@ def view_policy(view: Callable[..., Any]) -> frozenset[Role] | str | None:
     return getattr(view, _ROLES_ATTR, None)
 
 
+def is_public_endpoint(endpoint: str) -> bool:
+    """True for views declared :func:`public`."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint)
+    return view is not None and view_policy(view) == "public"
+
+
 def ensure_street(street: str | None) -> None:
     """Abort with 403 unless the current user's scope covers ``street``."""
     if not current_user.may_see_street(street):
@@ -108,8 +116,23 @@ def _headers(response: Any) -> Any:
     return response
 
 
+def _audit_safely(action: Any, *args: Any) -> None:
+    """Write the audit event of a failure; if even that fails, log it and still answer the user."""
+    try:
+        action(*args)
+    except Exception:
+        log.exception("could not record the audit event for %s %s", request.method, request.path)
+        from archive.extensions import db
+
+        db.session.rollback()
+
+
 def _error_page(exc: HTTPException) -> Any:
     code = exc.code or 500
+    if code == 403:
+        from archive.audit import record_denied
+
+        _audit_safely(record_denied, "forbidden")
     messages = {
         400: _("The request could not be understood."),
         403: _("You do not have permission to see this page."),
@@ -122,6 +145,9 @@ def _error_page(exc: HTTPException) -> Any:
 
 
 def _csrf_error(exc: CSRFError) -> Any:
+    from archive.audit import record_denied
+
+    _audit_safely(record_denied, f"csrf: {exc.description}")
     return (
         render_template(
             "error.html", code=400, message=_("The form has expired. Please go back, reload and try again.")
@@ -134,9 +160,9 @@ def _unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return _error_page(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    from archive.extensions import db
+    from archive.audit import recover_after_error
 
-    db.session.rollback()
+    _audit_safely(recover_after_error)
     return render_template("error.html", code=500, message=_("Something went wrong. The error has been logged.")), 500
 
 

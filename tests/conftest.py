@@ -85,8 +85,15 @@ def backend_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture
-def app(backend_app: Flask) -> Iterator[Flask]:
-    """The app with this test's database work wrapped in a transaction that is rolled back."""
+def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
+    """The app with this test's database work wrapped in a transaction that is rolled back.
+
+    Each test also gets an empty object store of its own (anchors, page images), since
+    objects, unlike rows, are not rolled back.
+    """
+    from storage import LocalStore
+
+    backend_app.extensions["dangan.store"] = LocalStore(tmp_path / "objects")
     with backend_app.app_context():
         engine = db.engine
     connection = engine.connect()
@@ -103,6 +110,7 @@ def app(backend_app: Flask) -> Iterator[Flask]:
     try:
         yield backend_app
     finally:
+        backend_app.extensions.pop("dangan.store", None)
         db.session.remove()
         db.session = original
         if outer.is_active:

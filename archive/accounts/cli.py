@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from archive.accounts.models import Role, User
 from archive.accounts.operations import AccountError, create_user, reset_password, set_active
 from archive.accounts.passwords import password_problems
+from archive.audit import record
 from archive.extensions import db
 
-users_cli = click.Group("users", help="Manage user accounts.")
+users_cli = AppGroup("users", help="Manage user accounts.")
 
 
 def _user(username: str) -> User:
@@ -58,6 +60,8 @@ def create(username, role, display_name, street, archive_no, locale, password): 
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc.code}: {exc}") from exc
+    record("user.create", target_type="user", target_id=user.id,
+           details={"after": {"username": user.username, "role": user.role, "street": user.street}})
     db.session.commit()
     click.echo(f"created {user.username} ({user.role}, {user.street or 'district'})")
 
@@ -77,6 +81,7 @@ def reset(username, password):  # type: ignore[no-untyped-def]
     """Set a new password; the user must change it at next log-in."""
     user = _user(username)
     reset_password(user, _checked(password, username), must_change=True)
+    record("user.password_reset", target_type="user", target_id=user.id, details={"must_change": True})
     db.session.commit()
     click.echo(f"password of {user.username} reset")
 
@@ -85,7 +90,9 @@ def reset(username, password):  # type: ignore[no-untyped-def]
 @click.argument("username")
 def disable(username):  # type: ignore[no-untyped-def]
     """Disable an account and end its sessions."""
-    set_active(_user(username), False)
+    user = _user(username)
+    set_active(user, False)
+    record("user.disable", target_type="user", target_id=user.id)
     db.session.commit()
     click.echo(f"{username} disabled")
 
@@ -94,6 +101,8 @@ def disable(username):  # type: ignore[no-untyped-def]
 @click.argument("username")
 def enable(username):  # type: ignore[no-untyped-def]
     """Enable a disabled account."""
-    set_active(_user(username), True)
+    user = _user(username)
+    set_active(user, True)
+    record("user.enable", target_type="user", target_id=user.id)
     db.session.commit()
     click.echo(f"{username} enabled")

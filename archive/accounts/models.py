@@ -49,8 +49,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Bumped on password reset or disable so that existing sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Staff declare their own ID number and their relatives' so that opening those files is flagged.
+    id_number: Mapped[str | None] = mapped_column(String(18))
 
     person = relationship("Person", foreign_keys=[person_id])
+    relatives: Mapped[list[UserRelative]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRelative.id"
+    )
 
     @property
     def role_enum(self) -> Role:
@@ -74,3 +79,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role} {self.street or 'district'}>"
+
+
+class UserRelative(db.Model):
+    """A relative declared by a staff member (亲属回避): their file is not for this user to open."""
+
+    __tablename__ = "user_relatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    relation: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+    user: Mapped[User] = relationship(back_populates="relatives")
+
+    def __repr__(self) -> str:
+        return f"<UserRelative {self.user_id} {self.relation}>"

@@ -28,6 +28,7 @@ from archive.accounts.operations import (
     update_user,
 )
 from archive.accounts.passwords import verify_password
+from archive.audit import record
 from archive.extensions import db
 from archive.pagination import paginate
 from archive.security import public, requires
@@ -62,12 +63,15 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user, outcome = authenticate(form.username.data, form.password.data)
         if outcome == "ok" and user is not None:
+            record("auth.login", user=user, target_type="user", target_id=user.id)
             db.session.commit()
             session.clear()
             login_user(user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
-        db.session.commit()  # failed-attempt counters and lock-out
+        record("auth.login", outcome="failed", user=user, target_type="user", target_id=user.id if user else "",
+               details={"username": form.username.data.strip().lower()[:64], "reason": outcome})
+        db.session.commit()  # failed-attempt counters, lock-out and the event
         if outcome == "locked":
             form.password.errors.append(_("Too many failed attempts. The account is locked for a while."))
         elif outcome == "disabled":
@@ -80,6 +84,8 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 @requires(*Role)
 def logout():  # type: ignore[no-untyped-def]
+    record("auth.logout", target_type="user", target_id=current_user.id)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -96,6 +102,7 @@ def password():  # type: ignore[no-untyped-def]
             form.current.errors.append(_("The current password is wrong."))
         else:
             reset_password(current_user, form.new.data, must_change=False)
+            record("auth.password", target_type="user", target_id=current_user.id)
             db.session.commit()
             login_user(current_user)  # the session id carries the new version
             flash(_("Your password has been changed."), "success")
@@ -115,6 +122,8 @@ def users():  # type: ignore[no-untyped-def]
         like = f"%{q}%"
         stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
     page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
+    record("user.list", details={"q": q, "results": page.total, "page": page.page})
+    db.session.commit()
     return render_template("accounts/users.html", page=page, q=q, role_labels=ROLE_LABELS, confirm=ConfirmForm())
 
 
@@ -164,6 +173,9 @@ def user_new():  # type: ignore[no-untyped-def]
                 db.session.rollback()
                 _apply_error(form, exc)
             else:
+                record("user.create", target_type="user", target_id=user.id,
+                       details={"after": {"username": user.username, "role": user.role, "street": user.street,
+                                          "person_id": user.person_id, "locale": user.locale}})
                 db.session.commit()
                 flash(_("User %(name)s created.", name=user.username), "success")
                 return redirect(url_for("accounts.users"))
@@ -191,7 +203,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         form.username.data = user.username
     if form.validate_on_submit():
         try:
-            update_user(
+            changes = update_user(
                 user,
                 display_name=form.display_name.data,
                 role=Role(form.role.data),
@@ -203,6 +215,9 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             db.session.rollback()
             _apply_error(form, exc)
         else:
+            record("user.update", target_type="user", target_id=user.id,
+                   details={"before": {k: v[0] for k, v in changes.items()},
+                            "after": {k: v[1] for k, v in changes.items()}})
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("accounts.users"))
@@ -218,6 +233,8 @@ def user_reset(user_id: int):  # type: ignore[no-untyped-def]
     form = ResetPasswordForm()
     if form.validate_on_submit():
         reset_password(user, form.password.data, must_change=form.must_change.data)
+        record("user.password_reset", target_type="user", target_id=user.id,
+               details={"must_change": form.must_change.data})
         db.session.commit()
         flash(_("Password of %(name)s reset.", name=user.username), "success")
     else:
@@ -245,6 +262,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
             flash(_("The last active administrator cannot be disabled."), "danger")
             return redirect(url_for("accounts.users"))
     set_active(user, enable)
+    record("user.enable" if enable else "user.disable", target_type="user", target_id=user.id)
     db.session.commit()
     flash(_("Account enabled.") if enable else _("Account disabled."), "success")
     return redirect(url_for("accounts.users"))

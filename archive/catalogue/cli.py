@@ -7,14 +7,16 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
+from archive.audit import record
 from archive.catalogue.export import catalogue_workbook
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 
-catalogue_cli = click.Group("catalogue", help="Import and export catalogues (目录建库).")
+catalogue_cli = AppGroup("catalogue", help="Import and export catalogues (目录建库).")
 
 
 @catalogue_cli.command("import")
@@ -28,6 +30,10 @@ def import_command(paths: tuple[Path, ...], replace: bool, as_json: bool) -> Non
     error was reported.
     """
     result = import_paths(paths, replace=replace)
+    record("catalogue.import", outcome="ok" if result.ok else "failed",
+           details={"files": result.imported_files, "materials": result.imported_materials,
+                    "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
+                    "sources": [str(p) for p in paths][:20], "replace": replace})
     db.session.commit()
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
@@ -52,4 +58,7 @@ def export_command(archive_nos: tuple[str, ...], output: Path) -> None:
         raise click.ClickException("unknown 档号: " + ", ".join(missing))
     files.sort(key=lambda f: wanted.index(f.archive_no))
     catalogue_workbook(files).save(output)
+    for file in files:
+        record("catalogue.export", file=file, details={"format": "xlsx", "output": str(output)})
+    db.session.commit()
     click.echo(f"wrote {output}")

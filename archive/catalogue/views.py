@@ -14,6 +14,7 @@ from werkzeug.utils import secure_filename
 
 from archive.accounts.forms import ConfirmForm
 from archive.accounts.models import Role
+from archive.audit import record
 from archive.catalogue.classes import CLASS_NAMES, SUBCLASS_NAMES, format_class
 from archive.catalogue.dates import PartialDate
 from archive.catalogue.export import catalogue_workbook
@@ -98,6 +99,10 @@ def files():  # type: ignore[no-untyped-def]
         stmt = stmt.where(ArchiveFile.status == status)
     stmt = stmt.order_by(ArchiveFile.archive_no)
     page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
+    filters = {k: v for k, v in {**args, "street": street, "status": status}.items() if v}
+    record("file.search", details={"filters": filters, "results": page.total, "page": page.page,
+                                   "shown": [f.archive_no for f in page.items]})
+    db.session.commit()
     streets = STREETS if current_user.street is None else (current_user.street,)
     return render_template(
         "catalogue/files.html", page=page, args=args, street=street, status=status, streets=streets
@@ -140,6 +145,8 @@ def file_detail(file_id: int):  # type: ignore[no-untyped-def]
     target = (
         transfer_target(person.employer_level, person.hukou_district, person.residence_district) if person else None
     )
+    record("file.view", file=file, details={"full_id_shown": may_see_full_id()})
+    db.session.commit()
     return render_template(
         "catalogue/file.html",
         file=file,
@@ -161,14 +168,31 @@ def file_edit(file_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.street.data = file.street or ""
     if form.validate_on_submit():
+        before = _file_snapshot(file)
         form.populate_obj(file)
         file.street = form.street.data or None
         file.volumes_copy = form.volumes_copy.data or 0
         db.session.flush()
+        after = _file_snapshot(file)
+        changed = {k for k in after if before[k] != after[k]}
+        record("file.update", file=file, details={"before": {k: before[k] for k in changed},
+                                                  "after": {k: after[k] for k in changed}})
         db.session.commit()
         flash(_("File %(no)s saved.", no=file.archive_no), "success")
         return redirect(url_for("catalogue.file_detail", file_id=file.id))
+    record("file.view", file=file, details={"form": "edit"})
+    db.session.commit()
     return render_template("catalogue/file_form.html", form=form, file=file)
+
+
+def _file_snapshot(file: ArchiveFile) -> dict[str, object]:
+    return {k: getattr(file, k) for k in ("volumes_original", "volumes_copy", "custody", "street", "status",
+                                          "room", "row_no", "rack", "shelf", "cell", "notes")}
+
+
+def _material_snapshot(m: Material) -> dict[str, object]:
+    return {k: getattr(m, k) for k in ("class_no", "subclass", "seq", "title", "formed", "pages", "remarks",
+                                       "original_label")}
 
 
 def _material_values(form: MaterialForm) -> dict[str, object]:
@@ -199,13 +223,17 @@ def material_new(file_id: int):  # type: ignore[no-untyped-def]
         form.class_code.data = request.args["class"]
     if form.validate_on_submit():
         try:
-            add_material(file, **_material_values(form))  # type: ignore[arg-type]
+            material = add_material(file, **_material_values(form))  # type: ignore[arg-type]
         except CatalogueError as exc:
             _seq_error(form, exc)
         else:
+            record("material.create", file=file, target_type="material", target_id=material.id,
+                   details={"after": _material_snapshot(material)})
             db.session.commit()
             flash(_("Material added."), "success")
             return redirect(url_for("catalogue.file_detail", file_id=file.id))
+    record("file.view", file=file, details={"form": "material_new"})
+    db.session.commit()
     return render_template("catalogue/material_form.html", form=form, file=file, material=None)
 
 
@@ -229,13 +257,18 @@ def material_edit(material_id: int):  # type: ignore[no-untyped-def]
         form.formed.data = material.formed or ""
     if form.validate_on_submit():
         try:
-            update_material(material, **_material_values(form))
+            changes = update_material(material, **_material_values(form))
         except CatalogueError as exc:
             _seq_error(form, exc)
         else:
+            record("material.update", file=material.file, target_type="material", target_id=material.id,
+                   details={"before": {k: v[0] for k, v in changes.items()},
+                            "after": {k: v[1] for k, v in changes.items()}})
             db.session.commit()
             flash(_("Material saved."), "success")
             return redirect(url_for("catalogue.file_detail", file_id=material.file_id) + f"#m{material.id}")
+    record("material.view", file=material.file, target_type="material", target_id=material.id)
+    db.session.commit()
     return render_template("catalogue/material_form.html", form=form, file=material.file, material=material)
 
 
@@ -246,6 +279,9 @@ def material_delete(material_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     file_id = material.file_id
+    file = material.file
+    record("material.delete", file=file, target_type="material", target_id=material.id,
+           details={"before": _material_snapshot(material)})
     delete_material(material)
     db.session.commit()
     flash(_("Material deleted; the numbers after it moved up."), "success")
@@ -258,7 +294,11 @@ def material_move(material_id: int):  # type: ignore[no-untyped-def]
     material = _material_or_404(material_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    move_material(material, request.form.get("direction", ""))
+    before = material.seq
+    direction = request.form.get("direction", "")[:8]
+    moved = move_material(material, direction)
+    record("material.move", file=material.file, target_type="material", target_id=material.id,
+           details={"direction": direction, "moved": moved, "before": {"seq": before}, "after": {"seq": material.seq}})
     db.session.commit()
     return redirect(url_for("catalogue.file_detail", file_id=material.file_id) + f"#m{material.id}")
 
@@ -269,6 +309,8 @@ def file_export(file_id: int):  # type: ignore[no-untyped-def]
     file = get_file_or_404(file_id)
     buffer = io.BytesIO()
     catalogue_workbook([file]).save(buffer)
+    record("catalogue.export", file=file, details={"format": "xlsx", "materials": len(file.materials)})
+    db.session.commit()
     buffer.seek(0)
     return send_file(
         buffer,
@@ -294,8 +336,13 @@ def import_catalogue():  # type: ignore[no-untyped-def]
                 paths.append(target)
             result = import_paths(paths, replace=form.replace.data)
         out_of_scope = _out_of_scope(result.archive_nos)
+        summary = {"files": result.imported_files, "materials": result.imported_materials,
+                   "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
+                   "sources": [f.filename for f in form.files.data if f and f.filename][:20]}
         if out_of_scope:
             db.session.rollback()
+            record("catalogue.import", outcome="denied", details={**summary, "out_of_scope": out_of_scope[:100]})
+            db.session.commit()
             flash(
                 _("Nothing was imported: files %(nos)s belong to a street outside your scope.",
                   nos=", ".join(out_of_scope[:10])),
@@ -303,6 +350,7 @@ def import_catalogue():  # type: ignore[no-untyped-def]
             )
             result = None
         else:
+            record("catalogue.import", outcome="ok" if result.ok else "failed", details=summary)
             db.session.commit()
             if result.imported_files:
                 flash(
@@ -331,4 +379,7 @@ def _out_of_scope(archive_nos: list[str]) -> list[str]:
 def my_file():  # type: ignore[no-untyped-def]
     person = current_user.person
     files = list(db.session.scalars(scoped_files(select(ArchiveFile).order_by(ArchiveFile.archive_no))))
+    for file in files:
+        record("file.view", file=file, details={"self_service": True})
+    db.session.commit()
     return render_template("catalogue/me.html", person=person, files=files)

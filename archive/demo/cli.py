@@ -64,6 +64,10 @@ def load_demo(people_count: int, images_for: int, seed: int, package_dir: Path) 
         "retiree", DEMO_PASSWORD, Role.RETIREE, display_name=retiree_file.person.name,
         person_id=retiree_file.person_id,
     )
+    from archive.audit import record
+
+    record("demo.load", details={"files": result.imported_files, "materials": result.imported_materials,
+                                 "seed": seed})
     db.session.flush()
     return {
         "files": result.imported_files,

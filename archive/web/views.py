@@ -53,7 +53,12 @@ def set_language():  # type: ignore[no-untyped-def]
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated:
+        from archive.audit import record
+
+        before = current_user.locale
         current_user.locale = locale
+        record("user.locale", target_type="user", target_id=current_user.id,
+               details={"before": {"locale": before}, "after": {"locale": locale}})
         db.session.commit()
     target = request.referrer or ""
     host = request.host_url

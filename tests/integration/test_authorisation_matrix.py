@@ -39,6 +39,14 @@ EXPECTED: dict[str, set[Role] | str] = {
     "catalogue.material_move": {A},
     "catalogue.import_catalogue": {A},
     "catalogue.my_file": {R},
+    "audit.events": {U},
+    "audit.export": {U},
+    "audit.event_detail": {U},
+    "audit.file_timeline": {U},
+    "audit.user_activity": {U},
+    "audit.chain": {U},
+    "audit.flags": {U},
+    "audit.flag_ack": {U},
 }
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
@@ -85,6 +93,13 @@ def world(app, factory):
     with app.app_context():
         own_material = db.session.scalar(select(Material.id).where(Material.file_id == own.id))
         other_material = db.session.scalar(select(Material.id).where(Material.file_id == other.id))
+        import datetime as dt
+
+        from archive.audit.models import AuditFlag
+
+        db.session.add(AuditFlag(id=1, rule="OFF_HOURS", event_seq=1, occurred_at=dt.datetime(2026, 1, 1),
+                                 summary="test"))
+        db.session.commit()
     return {
         "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
@@ -100,6 +115,8 @@ def _url(app, endpoint, world, which):
         values["material_id"] = world[f"{which}_material"]
     if "user_id" in rule.arguments:
         values["user_id"] = world["users"]["archivist-street"].id
+    extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": 1, "fmt": "csv"}
+    values.update({k: v for k, v in extra.items() if k in rule.arguments})
     with app.test_request_context():
         from flask import url_for
 
@@ -124,10 +141,13 @@ def test_route_role_scope_matrix(app, world, who):
         for which in ("own", "other") if endpoint in FILE_SCOPED else ("own",):
             url, methods = _url(app, endpoint, world, which)
             if "GET" in methods:
-                status = client.get(url).status_code
+                response = client.get(url)
             else:
-                status = client.post(url, data={"csrf_token": token, "direction": "up", "active": "1",
-                                                 "locale": "zh_CN"}).status_code
+                response = client.post(url, data={"csrf_token": token, "direction": "up", "active": "1",
+                                                   "locale": "zh_CN"})
+            response.get_data()  # streamed bodies keep a request context open until consumed
+            response.close()
+            status = response.status_code
             if expected == "public":
                 allowed = True
             elif user is None:

@@ -9,7 +9,9 @@ from archive.extensions import db
 
 
 def test_no_pending_autogenerate_difference(app):
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context():
+        # the test's own connection: on SQLite a second one would wait for this test's write lock
+        conn = db.session.connection()
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ: {diff}"

@@ -1,0 +1,133 @@
+"""``record(action, …)``: the one call every module makes to write an audit event.
+
+The event is added to the current session, in the same transaction as the change
+it describes, so a change and its event commit or roll back together.  The chain
+head is read under a lock held until commit — ``pg_advisory_xact_lock`` on
+PostgreSQL; on SQLite every transaction already begins IMMEDIATE (see
+:mod:`archive.database`) — so concurrent writers form one line, never a fork.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import select, text
+
+from archive.audit.chain import GENESIS, event_hash
+from archive.audit.models import AuditEvent
+from archive.extensions import db
+from archive.timeutil import utcnow
+
+__all__ = ["record", "request_id"]
+
+log = logging.getLogger(__name__)
+
+# Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
+CHAIN_LOCK_KEY = 0x44414E47  # "DANG"
+
+# Actions whose event must survive the request failing afterwards (reads of personal data).
+_MAX_DETAILS = 20_000
+
+
+class AuditWriteRefused(RuntimeError):
+    """Raised when code tries to change or delete an event (SQLite has no trigger to stop it)."""
+
+
+def request_id() -> str:
+    """This request's id, generated here: ids sent by clients are never trusted."""
+    if not has_request_context():
+        return _cli_request_id()
+    rid = g.get("request_id")
+    if rid is None:
+        rid = g.request_id = uuid.uuid4().hex
+    return rid
+
+
+_cli_rid: str | None = None
+
+
+def _cli_request_id() -> str:
+    global _cli_rid
+    if _cli_rid is None:
+        _cli_rid = uuid.uuid4().hex
+    return _cli_rid
+
+
+def _who(user: Any | None) -> dict[str, Any]:
+    from flask_login import current_user
+
+    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+        user = current_user
+    if user is not None:
+        return {"user_id": user.id, "username": user.username, "role": user.role, "scope": user.street or ""}
+    if has_request_context():
+        return {"user_id": None, "username": "", "role": "anonymous", "scope": ""}
+    return {"user_id": None, "username": os.environ.get("USER", "system"), "role": "cli", "scope": ""}
+
+
+def _where() -> dict[str, str]:
+    if has_request_context():
+        return {"ip": (request.remote_addr or "")[:45], "user_agent": (request.user_agent.string or "")[:300]}
+    return {"ip": "cli", "user_agent": "dangan-cli"}
+
+
+def _lock_and_head() -> tuple[int, str]:
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return (head.seq, head.hash) if head else (0, GENESIS)
+
+
+def record(
+    action: str,
+    *,
+    outcome: str = "ok",
+    target_type: str = "",
+    target_id: object = "",
+    file: Any | None = None,
+    person_id: int | None = None,
+    file_id: int | None = None,
+    archive_no: str = "",
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+    user: Any | None = None,
+) -> AuditEvent:
+    """Write one event (flushed, not committed).
+
+    ``file`` (an :class:`~archive.catalogue.models.ArchiveFile`) fills file, person
+    and 档号; ``reason`` says why the access was allowed (a lending request, a
+    purpose); ``details`` is any JSON-able data, e.g. ``{"before": …, "after": …}``.
+    """
+    body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    if len(body) > _MAX_DETAILS:
+        body = json.dumps({"truncated": True, "head": body[:_MAX_DETAILS]}, ensure_ascii=False)
+    row: dict[str, Any] = {
+        "occurred_at": utcnow(),
+        "request_id": request_id(),
+        **_who(user),
+        **_where(),
+        "action": action,
+        "outcome": outcome,
+        "target_type": target_type or ("file" if file is not None else ""),
+        "target_id": str(target_id if target_id != "" else (file.id if file is not None else ""))[:64],
+        "file_id": file.id if file is not None else file_id,
+        "person_id": file.person_id if file is not None else person_id,
+        "archive_no": file.archive_no if file is not None else archive_no,
+        "reason": reason[:200],
+        "details": body,
+    }
+    last_seq, last_hash = _lock_and_head()
+    row["seq"], row["prev_hash"] = last_seq + 1, last_hash
+    row["hash"] = event_hash(row)
+    event = AuditEvent(**row)
+    db.session.add(event)
+    db.session.flush()
+    if has_request_context():
+        g.setdefault("audit_events", []).append(row)
+    return event

@@ -1,0 +1,65 @@
+"""Every route, called by a role allowed to call it, leaves an audit event with its request id.
+
+Routes that address a file must name that file in the event, so "who has seen
+this file" is answerable for every way of seeing it.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from archive.accounts.models import Role
+from archive.audit.models import AuditEvent
+from archive.extensions import db
+from archive.security import view_policy
+from tests.conftest import login
+from tests.helpers import csrf_token
+
+# endpoints whose events must carry the file they showed or changed
+FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_export", "catalogue.material_new",
+               "catalogue.material_edit", "catalogue.material_delete", "catalogue.material_move",
+               "catalogue.my_file"}
+SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests
+
+
+def test_every_route_is_audited(app, factory):
+    file = factory.file("德胜")
+    material_id = file.materials[0].id
+    users = {role: factory.user(role, person=file.person if role is Role.RETIREE else None) for role in Role}
+    with app.app_context():
+        from archive.audit import record
+
+        record("seed.event")  # so that audit pages have an event and a file timeline to show
+        db.session.commit()
+    missing, unnamed = [], []
+    endpoints = sorted((r.endpoint, r) for r in app.url_map.iter_rules() if r.endpoint not in SKIP)
+    # destructive ones last
+    endpoints.sort(key=lambda item: item[0] in {"catalogue.material_delete", "accounts.logout"})
+    for endpoint, rule in endpoints:
+        policy = view_policy(app.view_functions[endpoint])
+        role = Role.ARCHIVIST if policy == "public" else sorted(policy, key=lambda r: r.value)[0]
+        client = app.test_client()
+        login(client, users[role].username)
+        values = {"file_id": file.id, "material_id": material_id, "user_id": users[Role.ARCHIVIST].id,
+                  "seq": 1, "archive_no": file.archive_no, "username": users[Role.ARCHIVIST].username,
+                  "flag_id": 1, "fmt": "csv"}
+        with app.test_request_context():
+            url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+        if "GET" in rule.methods:
+            response = client.get(url)
+        else:
+            token = csrf_token(client, "/account/password")
+            response = client.post(url, data={"csrf_token": token, "direction": "down", "active": "1",
+                                              "locale": "en", "note": "checked"})
+        response.get_data()  # run streamed bodies to the end (they hold a request context until then)
+        response.close()
+        request_id = response.headers.get("X-Request-ID")
+        with app.app_context():
+            found = list(db.session.scalars(select(AuditEvent).where(AuditEvent.request_id == request_id)))
+        if not found:
+            missing.append((endpoint, response.status_code))
+        elif endpoint in FILE_ROUTES and not any(e.file_id == file.id for e in found):
+            unnamed.append((endpoint, [e.action for e in found]))
+    assert missing == [], "routes that served a request without an audit event"
+    assert unnamed == [], "file routes whose event does not name the file"
