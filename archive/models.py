@@ -6,4 +6,7 @@ from archive.accounts.models import Role, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 
-__all__ = ["AuditEvent", "AuditFlag", "AuditScanState", "UserRelative", "ArchiveFile", "Custody", "EmployerLevel", "FileStatus", "Material", "Person", "Role", "User"]
+__all__ = [
+    "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
+    "Material", "Person", "Role", "User", "UserRelative",
+]

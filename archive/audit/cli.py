@@ -64,7 +64,8 @@ def anchor_command() -> None:
 @click.option("--since", default="", help="First day (YYYY-MM-DD, Asia/Shanghai).")
 @click.option("--until", default="", help="Last day, inclusive.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="File to write (csv: default stdout).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (csv: default stdout).")
 def export_command(since: str, until: str, fmt: str, output: Path | None) -> None:
     """Export events of a period, streamed."""
     try:

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlalchemy import Select
 
-from archive.audit.models import AuditEvent
 from archive.extensions import db
 
 __all__ = ["COLUMNS", "csv_chunks", "write_xlsx"]

@@ -39,7 +39,7 @@ class AuditWriteRefused(RuntimeError):
 
 
 def request_id() -> str:
-    """This request's id, generated here: ids sent by clients are never trusted."""
+    """Return this request's id, generated here: ids sent by clients are never trusted."""
     if not has_request_context():
         return _cli_request_id()
     rid = g.get("request_id")

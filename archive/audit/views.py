@@ -6,12 +6,22 @@ not (三员分立).  No route here, or anywhere, changes or deletes an event.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tempfile
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file
-from flask import stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -97,7 +107,7 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
             headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"},
         )
     # xlsx is a zip: written to a spooled temp file (write-only mode keeps rows out of memory).
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
     write_xlsx(flt.statement(tz), spool, tz)
     spool.seek(0)
     return send_file(spool, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

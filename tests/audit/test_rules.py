@@ -108,7 +108,8 @@ def test_own_and_relative_files(app, client, factory):
     with app.app_context():
         scan()
         db.session.commit()
-        found = {f.summary for f in db.session.scalars(select(AuditFlag).where(AuditFlag.rule == "OWN_OR_RELATIVE_FILE"))}
+        stmt = select(AuditFlag).where(AuditFlag.rule == "OWN_OR_RELATIVE_FILE")
+        found = {f.summary for f in db.session.scalars(stmt)}
     assert found == {f"{user.username} file.view {mine.archive_no}: own file",
                      f"{user.username} file.view {relative.archive_no}: relative (配偶)"}
 
