@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from archive.accounts.models import Role
@@ -74,11 +74,46 @@ class UserForm(FlaskForm):
         _l("Retiree's file number (档号)"), validators=[Optional(), Length(max=64)]
     )
     locale = SelectField(_l("Language"), choices=choices(LOCALES.items()))
+    id_number = StringField(_l("Own ID number (staff)"), validators=[Optional(), Length(max=18)])
+    relatives = TextAreaField(
+        _l("Relatives' ID numbers, one per line with the relation (e.g. 110102… 配偶)"),
+        validators=[Optional(), Length(max=4000)],
+    )
     password = PasswordField(_l("Initial password"), validators=[Optional(), StrongPassword("username")])
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.street.choices = choices(_street_choices())
+
+    def validate_id_number(self, field: StringField) -> None:
+        from archive.catalogue.idnumbers import InvalidIdNumber, parse_id_number
+
+        if field.data:
+            try:
+                field.data = parse_id_number(field.data).number
+            except InvalidIdNumber as exc:
+                raise ValidationError(_l("Invalid ID number.")) from exc
+
+    def validate_relatives(self, field: TextAreaField) -> None:
+        self.relatives_parsed = parse_relatives(field.data or "")
+
+
+def parse_relatives(text: str) -> list[tuple[str, str]]:
+    """``"110102… 配偶"`` lines → ``[(number, relation)]``; raises ValidationError naming the bad line."""
+    from archive.catalogue.idnumbers import InvalidIdNumber, parse_id_number
+
+    result = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        parts = line.split(maxsplit=1)
+        if not parts:
+            continue
+        try:
+            number = parse_id_number(parts[0]).number
+        except InvalidIdNumber as exc:
+            raise ValidationError(_l("Line %(n)d: invalid ID number.", n=n)) from exc
+        result.append((number, (parts[1] if len(parts) > 1 else "").strip()[:32]))
+    return result
+
 
 
 class ResetPasswordForm(FlaskForm):

@@ -83,6 +83,30 @@ def create_user(
     return user
 
 
+def set_declarations(user: User, id_number: str | None, relatives: list[tuple[str, str]]) -> dict[str, object]:
+    """Record a staff member's own ID number and declared relatives (亲属回避); returns what changed.
+
+    ID numbers are returned masked: the audit trail needs to know that they changed, not what they are.
+    """
+    from archive.accounts.models import UserRelative
+    from archive.catalogue.idnumbers import mask_id_number
+
+    changes: dict[str, object] = {}
+    if user.id_number != (id_number or None):
+        changes["id_number"] = [mask_id_number(user.id_number), mask_id_number(id_number)]
+        user.id_number = id_number or None
+    current = [(r.id_number, r.relation) for r in user.relatives]
+    if current != relatives:
+        changes["relatives"] = [[mask_id_number(n) + " " + r for n, r in current],
+                                [mask_id_number(n) + " " + r for n, r in relatives]]
+        user.relatives.clear()
+        db.session.flush()
+        for number, relation in relatives:
+            user.relatives.append(UserRelative(id_number=number, relation=relation))
+    db.session.flush()
+    return changes
+
+
 def update_user(
     user: User, *, display_name: str, role: Role, street: str | None, person_id: int | None, locale: str
 ) -> dict[str, tuple[object, object]]:

@@ -25,6 +25,7 @@ from archive.accounts.operations import (
     create_user,
     reset_password,
     set_active,
+    set_declarations,
     update_user,
 )
 from archive.accounts.passwords import verify_password
@@ -173,6 +174,7 @@ def user_new():  # type: ignore[no-untyped-def]
                 db.session.rollback()
                 _apply_error(form, exc)
             else:
+                set_declarations(user, form.id_number.data or None, getattr(form, "relatives_parsed", []))
                 record("user.create", target_type="user", target_id=user.id,
                        details={"after": {"username": user.username, "role": user.role, "street": user.street,
                                           "person_id": user.person_id, "locale": user.locale}})
@@ -197,6 +199,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     del form.password
     form.username.render_kw = {"readonly": True}
     if request.method == "GET":
+        form.relatives.data = "\n".join(f"{r.id_number} {r.relation}".strip() for r in user.relatives)
         form.street.data = user.street or ""
         form.person_archive_no.data = user.person.files[0].archive_no if user.person and user.person.files else ""
     else:
@@ -215,9 +218,10 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             db.session.rollback()
             _apply_error(form, exc)
         else:
+            declared = set_declarations(user, form.id_number.data or None, getattr(form, "relatives_parsed", []))
             record("user.update", target_type="user", target_id=user.id,
                    details={"before": {k: v[0] for k, v in changes.items()},
-                            "after": {k: v[1] for k, v in changes.items()}})
+                            "after": {k: v[1] for k, v in changes.items()}, "declarations": declared})
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("accounts.users"))

@@ -134,3 +134,30 @@ def test_disable_ends_sessions(app, client, factory):
     post_form(client, "/admin/users", f"/admin/users/{clerk.id}/active", active="0")
     assert other.get("/files").status_code == 302  # logged out
     assert "停用" in login(app.test_client(), clerk.username).get_data(as_text=True)
+
+
+def test_admin_declares_staff_id_and_relatives_and_audit_masks_them(app, client, factory):
+    import datetime as dt
+    import json
+
+    from archive.audit.models import AuditEvent
+    from archive.catalogue.idnumbers import make_id_number
+
+    admin = factory.user(Role.ADMIN)
+    clerk = factory.user(Role.ARCHIVIST, "德胜")
+    own = make_id_number("110102", dt.date(1980, 5, 1), 13)
+    spouse = make_id_number("110102", dt.date(1981, 6, 2), 24)
+    login(client, admin.username)
+    form = dict(username=clerk.username, display_name="王磊", role="archivist", street="德胜",
+                person_archive_no="", locale="zh_CN", id_number=own, relatives="110102 配偶")
+    response = post_form(client, f"/admin/users/{clerk.id}", **form)
+    assert 'data-testid="error-relatives"' in response.get_data(as_text=True)
+    form["relatives"] = f"{spouse} 配偶\n"
+    assert post_form(client, f"/admin/users/{clerk.id}", **form).status_code == 302
+    with app.app_context():
+        user = db.session.get(User, clerk.id)
+        assert user.id_number == own and [(r.id_number, r.relation) for r in user.relatives] == [(spouse, "配偶")]
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.update"))
+        assert own not in event.details and spouse not in event.details
+        assert json.loads(event.details)["declarations"]["relatives"][1] == [spouse[:6] + "********" + spouse[-4:]
+                                                                              + " 配偶"]
