@@ -23,6 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.accounts import init_app as init_accounts
     from archive.audit import init_app as init_audit
     from archive.catalogue import init_app as init_catalogue
+    from archive.intake import init_app as init_intake
     from archive.config import load_config
     from archive.web import init_app as init_web
 
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     init_accounts(app)
     init_catalogue(app)
+    init_intake(app)
     init_web(app)
     init_audit(app)
     cli.init_app(app)

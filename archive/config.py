@@ -71,6 +71,9 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_PAGE_SIZE": int(env.get("DANGAN_PAGE_SIZE", "25")),
         "MAX_CONTENT_LENGTH": int(env.get("DANGAN_MAX_UPLOAD_MB", "2048")) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        "DANGAN_OCR_ENGINE": env.get("DANGAN_OCR_ENGINE", "tesseract"),
+        "DANGAN_INGEST_WORKERS": int(env.get("DANGAN_INGEST_WORKERS", "0")),  # 0: one per core
+        "DANGAN_JOB_STALE_MINUTES": float(env.get("DANGAN_JOB_STALE_MINUTES", "10")),
         "DANGAN_AUDIT_ANCHOR_MINUTES": float(env.get("DANGAN_AUDIT_ANCHOR_MINUTES", "15")),
         "DANGAN_AUDIT_WORK_HOURS": env.get("DANGAN_AUDIT_WORK_HOURS", "07-20"),
         "DANGAN_AUDIT_BULK_VIEWS": int(env.get("DANGAN_AUDIT_BULK_VIEWS", "100")),

@@ -1,0 +1,107 @@
+"""``dangan ingest``, ``dangan worker`` and ``dangan storage verify``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from archive.audit import record
+from archive.extensions import db
+from archive.intake.models import IngestJob
+from ingest.errors import IngestError
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--workers", type=int, default=None, help="OCR processes (default: one per core).")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-file result as JSON.")
+@click.option("--resume", "resume", type=int, default=None, help="Run an interrupted job again by its id.")
+@with_appcontext
+def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None) -> None:
+    """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any file was rejected."""
+    from archive.intake.service import JobFailed, create_job, run_job
+
+    if resume is None and not paths:
+        raise click.UsageError("give PATH… or --resume JOB")
+    if resume is not None:
+        job_id = resume
+    else:
+        job = create_job([str(p.resolve()) for p in paths], created_by="cli", street=None,
+                         source=", ".join(str(p) for p in paths), workers=workers or 0)
+        db.session.commit()
+        job_id = job.id
+    bar = None if as_json else click.progressbar(length=1, label=f"job {job_id}", show_pos=True, show_eta=True,
+                                                 file=sys.stderr)
+
+    def progress(job: IngestJob) -> None:
+        if bar is not None:
+            bar.length = max(job.pages_total, 1)
+            bar.update(job.pages_done - bar.pos)
+
+    try:
+        outcomes = run_job(job_id, workers=workers, progress=progress)
+    except IngestError as exc:
+        raise click.ClickException(f"package refused: {exc}") from exc
+    except JobFailed as exc:
+        raise click.ClickException(f"job {job_id} failed: {exc}. Run `dangan ingest --resume {job_id}`.") from exc
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False))
+    else:
+        for o in outcomes:
+            errors = sum(1 for f in o.findings if f["severity"] == "error")
+            click.echo(f"{o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} findings ({errors} errors)")
+    if any(o.status == "rejected" for o in outcomes):
+        sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one job and exit.")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Take ingest jobs from the Redis queue (DANGAN_QUEUE_URL) and run them."""
+    from archive.intake.queue import run_worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        ran = run_worker(app, once=once)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"ran {ran} jobs")
+
+
+storage_cli = AppGroup("storage", help="Object storage: fixity checks.")
+
+
+@storage_cli.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quick", is_flag=True, help="Check sizes only, do not re-hash.")
+def storage_verify_command(as_json: bool, quick: bool) -> None:
+    """Re-hash page images against their rows; report missing, altered and orphaned objects (exit 1 if any)."""
+    from archive.intake.fixity import verify_storage
+    from archive.objects import get_store
+    from storage import StorageError
+
+    try:
+        report = verify_storage(get_store(), rehash=not quick)
+    except StorageError as exc:
+        raise click.ClickException(f"object store unavailable: {exc}") from exc
+    db.session.rollback()
+    record("storage.verify", outcome="ok" if report.ok else "failed",
+           details={"pages": report.pages, "missing": len(report.missing), "altered": len(report.altered),
+                    "orphaned": len(report.orphaned)})
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        click.echo(f"{report.pages} pages, {report.objects_checked} originals checked: {len(report.missing)} missing, "
+                   f"{len(report.altered)} altered, {len(report.orphaned)} orphaned, {len(report.pending)} pending")
+    if not report.ok:
+        sys.exit(1)

@@ -1,0 +1,172 @@
+"""Ingest jobs (批次), pages, QC findings, spot checks and per-page checkpoints.
+
+Page images are primary data: a rescanned page supersedes the old row (``current``
+false, ``superseded_by_id`` set) and the old object stays in the store for ever.
+Objects are content-addressed (``pages/ab/cd/<sha256>.jpg``), so writing the same
+page twice writes nothing and a resumed job duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from archive.extensions import db
+from archive.timeutil import utcnow
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class IngestJob(db.Model):
+    """One scan package (a batch) going through the pipeline."""
+
+    __tablename__ = "ingest_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    street: Mapped[str | None] = mapped_column(String(32))  # scope of the archivist who started it
+    source: Mapped[str] = mapped_column(String(500))  # what was uploaded or given on the command line
+    paths: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON: local paths or store keys
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, server_default="queued", index=True)
+    step: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    workers: Mapped[int] = mapped_column(default=0, server_default="0")
+    files_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    files_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    pages_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    pages_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    worker: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON: per-file outcome
+
+    def __repr__(self) -> str:
+        return f"<IngestJob {self.id} {self.status} {self.pages_done}/{self.pages_total}>"
+
+
+class PageCheckpoint(db.Model):
+    """A page the pipeline finished in a job (its PageResult as JSON), committed as it completes.
+
+    A job that dies resumes from here: finished pages are not processed again.
+    """
+
+    __tablename__ = "ingest_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="CASCADE"), index=True)
+    archive_no: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    result: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("job_id", "archive_no", "position"),)
+
+    def __repr__(self) -> str:
+        return f"<PageCheckpoint {self.job_id} {self.archive_no} {self.position}>"
+
+
+class Page(db.Model):
+    """One scanned page of a file, linked (挂接) to a catalogue material."""
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="RESTRICT"), index=True)
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id", ondelete="SET NULL"), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int]  # page order in the file
+    page_in_material: Mapped[int | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    current: Mapped[bool] = mapped_column(default=True, server_default="1", index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    backend: Mapped[str] = mapped_column(String(16))
+    original_key: Mapped[str] = mapped_column(String(300), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    view_key: Mapped[str] = mapped_column(String(300))
+    thumb_key: Mapped[str] = mapped_column(String(300))
+    format: Mapped[str] = mapped_column(String(8))
+    compression: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    width: Mapped[int]
+    height: Mapped[int]
+    dpi: Mapped[float | None] = mapped_column(Float)
+    colour: Mapped[str] = mapped_column(String(8))
+    blank: Mapped[bool] = mapped_column(default=False, server_default="0")
+    skew: Mapped[float | None] = mapped_column(Float)
+    phash: Mapped[str] = mapped_column(String(16))
+    ocr_engine: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    ocr_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    ocr_conf: Mapped[float | None] = mapped_column(Float)
+    words: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON [[text, conf, l, t, w, h]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    material = relationship("Material")
+
+    __table_args__ = (UniqueConstraint("file_id", "position", "version"),)
+
+    def __repr__(self) -> str:
+        return f"<Page {self.file_id}#{self.position} v{self.version}>"
+
+
+class FindingStatus(enum.StrEnum):
+    OPEN = "open"
+    FIXED = "fixed"
+    ACCEPTED = "accepted"
+    RESCAN = "rescan"
+
+
+class QcFinding(db.Model):
+    """A QC finding of a file; the archivist marks it fixed, accepted (with a reason) or sent back for rescanning."""
+
+    __tablename__ = "qc_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="RESTRICT"), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="SET NULL"), index=True)
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"), index=True)
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id", ondelete="SET NULL"))
+    material_seq: Mapped[int | None]
+    material_label: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    page_position: Mapped[int | None]
+    rule: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=FindingStatus.OPEN, server_default="open", index=True)
+    resolution: Mapped[str] = mapped_column(Text, default="", server_default="")
+    resolved_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    resolved_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<QcFinding {self.rule} {self.severity} {self.status}>"
+
+
+class SpotCheck(db.Model):
+    """A page drawn for the batch's acceptance sample (≥ 5 %), recorded pass or fail."""
+
+    __tablename__ = "spot_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="CASCADE"), index=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    result: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    checked_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    checked_at: Mapped[dt.datetime | None]
+
+    page = relationship("Page")
+
+    __table_args__ = (UniqueConstraint("job_id", "page_id"),)
+
+    def __repr__(self) -> str:
+        return f"<SpotCheck {self.job_id} {self.page_id} {self.result}>"

@@ -1,0 +1,362 @@
+"""Running an ingest job: the job-level table of contents.
+
+Slow work first, outside any long transaction: the package is opened, pages are
+decoded, measured, stored and OCR'd in worker processes, each finished page is
+checkpointed in its own tiny commit.  Then each file is recorded in **one short
+transaction** — its pages linked to the catalogue, its QC findings, its status and
+its audit event — so a file is either fully recorded or not at all.  A job that
+dies (crash, storage or database outage) is run again with the same id and
+finishes the remaining pages without redoing or duplicating any.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from archive.audit import record
+from archive.catalogue.classes import format_class
+from archive.catalogue.models import ArchiveFile, FileStatus, Material
+from archive.extensions import db
+from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding
+from archive.intake.results import page_as_result, result_from_json, result_to_json, words_json
+from archive.objects import get_store
+from archive.timeutil import utcnow
+from ingest.errors import IngestError
+from ingest.model import FileRef, Finding, MaterialRef, PageRef, PageResult
+from ingest.package import open_package
+from ingest.pipeline import PageContext, run_pages
+from ingest.qc import QcSettings, findings_as_json, run_file_checks
+from ingest.sources import read_page_bytes
+from storage import StorageError, sha256_bytes
+
+__all__ = ["FileOutcome", "JobFailed", "create_job", "run_job"]
+
+log = logging.getLogger(__name__)
+
+STORE_PREFIX = "store:"  # job paths that live in the object store (web uploads), not on this host
+
+
+class JobFailed(RuntimeError):
+    """The job stopped for a reason outside the package (storage or database outage); run it again."""
+
+
+@dataclass
+class FileOutcome:
+    """One line of ``dangan ingest --json``."""
+
+    archive_no: str
+    status: str  # ingested | unchanged | rejected
+    pages: int = 0
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"archive_no": self.archive_no, "status": self.status, "pages": self.pages, "findings": self.findings}
+
+
+@dataclass
+class _FilePlan:
+    ref: FileRef
+    file_id: int | None
+    reject: str = ""  # reason, when the file cannot be ingested
+    shas: dict[int, str] = field(default_factory=dict)  # position -> sha256 of the package's bytes
+    todo: list[PageRef] = field(default_factory=list)  # pages to process (not reused, not checkpointed)
+
+
+def create_job(paths: list[str], *, created_by: str, street: str | None, source: str, workers: int = 0) -> IngestJob:
+    """A queued job (flushed; the caller commits and enqueues its id)."""
+    job = IngestJob(created_by=created_by, street=street, source=source[:500], paths=json.dumps(paths),
+                    workers=workers, status=JobStatus.QUEUED)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def run_job(job_id: int, *, workers: int | None = None,
+            progress: Callable[[IngestJob], None] | None = None) -> list[FileOutcome]:
+    """Run (or resume) a job to the end; raises :class:`JobFailed` when it must be retried."""
+    job = _claim(job_id, workers)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"dangan-job{job_id}-") as work:
+            paths = _materialise(job, Path(work))
+            _step(job, "open package")
+            package = open_package(paths, Path(work) / "package")
+            _import_catalogue(job, package.catalogue_sources)
+            plans = _plan(job, package)
+            _checkpoint_pages(job, package.root, plans, progress)
+            outcomes = _record_files(job, plans, package.problems, progress)
+    except IngestError as exc:  # the package as a whole is unusable: a result, not a retry
+        _finish(job, JobStatus.FAILED, str(exc))
+        raise
+    except (StorageError, JobFailed) as exc:
+        _finish(job, JobStatus.FAILED, f"{exc} — run the job again to finish it")
+        raise JobFailed(str(exc)) from exc
+    _finish(job, JobStatus.DONE, "")
+    return outcomes
+
+
+# --- steps -----------------------------------------------------------------------------------------
+
+
+def _claim(job_id: int, workers: int | None) -> IngestJob:
+    job = db.session.get(IngestJob, job_id)
+    if job is None:
+        raise JobFailed(f"no ingest job {job_id}")
+    job.status, job.error = JobStatus.RUNNING, ""
+    job.started_at = job.started_at or utcnow()
+    job.heartbeat_at = utcnow()
+    job.worker = f"{socket.gethostname()}:{os.getpid()}"[:100]
+    if workers is not None:
+        job.workers = workers
+    record("ingest.start", target_type="ingest_job", target_id=job.id, details={"source": job.source})
+    db.session.commit()
+    return job
+
+
+def _step(job: IngestJob, step: str) -> None:
+    job.step, job.heartbeat_at = step, utcnow()
+    db.session.commit()
+
+
+def _finish(job: IngestJob, status: JobStatus, error: str) -> None:
+    db.session.rollback()
+    job = db.session.get(IngestJob, job.id)
+    job.status, job.error, job.finished_at, job.step = status, error[:4000], utcnow(), ""
+    record("ingest.finish", outcome="ok" if status == JobStatus.DONE else "failed", target_type="ingest_job",
+           target_id=job.id, details={"status": status.value, "error": error[:500], "pages": job.pages_done})
+    db.session.commit()
+
+
+def _materialise(job: IngestJob, work: Path) -> list[Path]:
+    """Local paths of the package: web uploads are fetched from the object store first."""
+    result = []
+    store = None
+    for item in json.loads(job.paths):
+        if item.startswith(STORE_PREFIX):
+            store = store or get_store()
+            key = item[len(STORE_PREFIX):]
+            target = work / "incoming" / key.rsplit("/", 1)[-1]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with store.open(key) as src, target.open("wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            result.append(target)
+        else:
+            result.append(Path(item))
+    return result
+
+
+def _import_catalogue(job: IngestJob, sources: tuple[str, ...]) -> None:
+    """Import the package's 目录/人员 for files that have no catalogue yet (existing ones are kept)."""
+    if not sources:
+        return
+    from archive.catalogue.importer import import_paths
+
+    _step(job, "import catalogue")
+    result = import_paths([Path(s) for s in sources], replace=False)
+    real = [e for e in result.errors if e.code != "catalogue_exists"]
+    record("catalogue.import", outcome="ok" if not real else "failed", target_type="ingest_job", target_id=job.id,
+           details={"files": result.imported_files, "materials": result.imported_materials,
+                    "errors": [e.as_dict() for e in real][:50]})
+    db.session.commit()
+
+
+def _plan(job: IngestJob, package: Any) -> list[_FilePlan]:
+    """Which files can be ingested, and which of their pages still need the pipeline."""
+    _step(job, "plan")
+    done_summary = {o["archive_no"] for o in json.loads(job.summary or "[]")}
+    checkpointed = {(c.archive_no, c.position) for c in db.session.scalars(
+        select(PageCheckpoint).where(PageCheckpoint.job_id == job.id))}
+    plans = []
+    for ref in package.files:
+        if ref.archive_no in done_summary:
+            continue  # recorded before the job was interrupted
+        file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == ref.archive_no))
+        plan = _FilePlan(ref, file.id if file else None)
+        plans.append(plan)
+        if file is None:
+            plan.reject = f"档号 {ref.archive_no} 不在目录中：请先导入其目录（目录.xlsx）"
+            continue
+        if job.street and file.street != job.street:
+            plan.reject = f"档号 {ref.archive_no} 不属于 {job.street} 街道，无权导入"
+            continue
+        if not file.materials:
+            plan.reject = f"档号 {ref.archive_no} 没有目录：扫描包中也没有目录表"
+            continue
+        current = {p.position: p.sha256 for p in db.session.scalars(
+            select(Page).where(Page.file_id == file.id, Page.current.is_(True)))}
+        for page in ref.pages:
+            try:
+                data, _fmt = read_page_bytes(Path(package.root), page)
+                plan.shas[page.order] = sha256_bytes(data)
+            except IngestError:
+                pass  # the pipeline reports it as the page's finding
+            if current.get(page.order) == plan.shas.get(page.order):
+                continue  # this exact page is already stored at this position
+            if (ref.archive_no, page.order) in checkpointed:
+                continue
+            plan.todo.append(page)
+    job.files_total = len(package.files)
+    job.pages_total = sum(len(p.ref.pages) for p in plans if not p.reject)
+    job.pages_done = job.pages_total - sum(len(p.todo) for p in plans)
+    db.session.commit()
+    return plans
+
+
+def _checkpoint_pages(job: IngestJob, root: str, plans: list[_FilePlan],
+                      progress: Callable[[IngestJob], None] | None) -> None:
+    todo = [page for plan in plans if not plan.reject for page in plan.todo]
+    if not todo:
+        return
+    _step(job, "OCR")
+    config = current_app.config
+    ctx = PageContext(package_root=root, store_url=config["DANGAN_STORAGE_URL"],
+                      ocr_engine=config.get("DANGAN_OCR_ENGINE", "tesseract") or None,
+                      max_pixels=int(config.get("DANGAN_MAX_PIXELS", 200_000_000)))
+    outage: list[str] = []
+
+    def checkpoint(result: PageResult) -> None:
+        if result.error == "storage_unavailable":
+            outage.append(result.message)
+            return
+        db.session.add(PageCheckpoint(job_id=job.id, archive_no=result.ref.archive_no,
+                                      position=result.ref.order, result=result_to_json(result)))
+        job.pages_done += 1
+        job.heartbeat_at = utcnow()
+        db.session.commit()
+        if progress:
+            progress(job)
+
+    workers = job.workers or int(config.get("DANGAN_INGEST_WORKERS", 0) or os.cpu_count() or 1)
+    run_pages(todo, ctx, workers=workers, on_result=checkpoint, should_stop=lambda: bool(outage))
+    if outage:
+        raise JobFailed(f"object store unavailable: {outage[0]}")
+
+
+def _material_key(m: Material) -> tuple[int, int, int]:
+    return (m.class_no, m.subclass, m.seq)
+
+
+def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
+                  progress: Callable[[IngestJob], None] | None) -> list[FileOutcome]:
+    _step(job, "record")
+    outcomes = [FileOutcome(**o) for o in json.loads(job.summary or "[]")]
+    for plan in plans:
+        outcome = _record_file(job, plan, problems)
+        outcomes.append(outcome)
+        job = db.session.get(IngestJob, job.id)
+        job.files_done += 1
+        job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
+        db.session.commit()
+        if progress:
+            progress(job)
+    return outcomes
+
+
+def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
+    """One short transaction: pages, links, findings, status and the audit event of one file."""
+    archive_no = plan.ref.archive_no
+    if plan.reject:
+        record("ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
+               details={"job": job.id, "status": "rejected", "reason": plan.reject})
+        db.session.commit()
+        finding = {"rule": "REJECTED", "severity": "error", "material": None, "page": None, "message": plan.reject}
+        return FileOutcome(archive_no, "rejected", 0, [finding])
+    file = db.session.get(ArchiveFile, plan.file_id)
+    current = {p.position: p for p in db.session.scalars(
+        select(Page).where(Page.file_id == file.id, Page.current.is_(True)))}
+    fresh = {c.position: result_from_json(c.result) for c in db.session.scalars(
+        select(PageCheckpoint).where(PageCheckpoint.job_id == job.id, PageCheckpoint.archive_no == archive_no))}
+    results: list[PageResult] = []
+    for ref in plan.ref.pages:
+        if ref.order in fresh:
+            results.append(fresh[ref.order])
+        elif ref.order in current and current[ref.order].sha256 == plan.shas.get(ref.order):
+            results.append(page_as_result(current[ref.order], ref))
+    materials = list(file.materials)
+    refs = [MaterialRef(m.class_no, m.subclass, m.seq, m.title, m.pages, m.id) for m in materials]
+    settings = QcSettings.from_mapping(current_app.config)
+    party = file.person.party_member if file.person else None
+    linking, findings = run_file_checks(refs, list(plan.ref.pages), results, party_member=party, settings=settings)
+    for problem in problems:
+        if problem.archive_no == archive_no:
+            findings.append(Finding("UNREADABLE_PAGE", "error", problem.message, page=problem.page))
+    by_key = {_material_key(m): m for m in materials}
+    links = {order: (key, n) for order, key, n in linking.assignments}
+    changed = bool(fresh) or set(current) - {r.ref.order for r in results}
+    if not changed:
+        record("ingest.file", file=file, details={"job": job.id, "status": "unchanged", "pages": len(current)})
+        db.session.commit()
+        return FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings))
+    new_pages: dict[int, Page] = {}
+    for result in results:
+        order = result.ref.order
+        key, n = links.get(order, (None, None))
+        material = by_key.get(key) if key else None
+        old = current.get(order)
+        if old is not None and old.sha256 == (result.keys.sha256 if result.keys else None):
+            old.material_id, old.page_in_material = (material.id if material else None), n
+            continue
+        if not result.ok or result.keys is None or result.metrics is None:
+            continue
+        page = _new_page(job, file, result, material, n, version=(old.version + 1) if old else _next_version(
+            file.id, order))
+        db.session.add(page)
+        db.session.flush()
+        new_pages[order] = page
+        if old is not None:
+            old.current, old.superseded_by_id = False, page.id
+    positions = {r.ref.order for r in results}
+    for order, old in current.items():
+        if order not in positions:
+            old.current = False  # the new package has no page here; the old image stays, retired
+    db.session.execute(delete(QcFinding).where(QcFinding.file_id == file.id, QcFinding.status == FindingStatus.OPEN))
+    page_ids = {o: p.id for o, p in current.items() if p.current} | {o: p.id for o, p in new_pages.items()}
+    for f in findings:
+        material = by_key.get(f.material) if f.material else None
+        db.session.add(QcFinding(
+            file_id=file.id, job_id=job.id, page_id=page_ids.get(f.page) if f.page else None,
+            material_id=material.id if material else None, material_seq=f.material[2] if f.material else None,
+            material_label=f"{format_class(f.material[0], f.material[1])} 第{f.material[2]}号" if f.material else "",
+            page_position=f.page, rule=f.rule, severity=f.severity, message=f.message))
+    if file.status in (FileStatus.RECEIVED, FileStatus.CATALOGUED):
+        file.status = FileStatus.DIGITISED
+    stored = len([p for p in page_ids.values() if p])
+    status = "ingested" if stored else "rejected"
+    record("ingest.file", outcome="ok" if stored else "failed", file=file,
+           details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),
+                    "findings": len(findings)})
+    db.session.commit()
+    return FileOutcome(archive_no, status, stored, findings_as_json(findings))
+
+
+def _next_version(file_id: int, position: int) -> int:
+    from sqlalchemy import func
+
+    latest = db.session.scalar(select(func.max(Page.version)).where(Page.file_id == file_id, Page.position == position))
+    return (latest or 0) + 1
+
+
+def _new_page(job: IngestJob, file: ArchiveFile, result: PageResult, material: Material | None, n: int | None,
+              *, version: int) -> Page:
+    m, k, ocr = result.metrics, result.keys, result.ocr
+    assert m is not None and k is not None
+    return Page(
+        file_id=file.id, material_id=material.id if material else None, job_id=job.id,
+        position=result.ref.order, page_in_material=n, version=version, current=True,
+        source=result.ref.label[:500], backend=get_store().name, original_key=k.original, sha256=k.sha256,
+        size=k.size, view_key=k.view, thumb_key=k.thumb, format=m.format, compression=m.compression[:16],
+        width=m.width, height=m.height, dpi=m.dpi, colour=m.colour, blank=m.blank, skew=m.skew_deg,
+        phash=m.phash, ocr_engine=ocr.engine if ocr else "", ocr_text=ocr.text if ocr else "",
+        ocr_conf=ocr.mean_conf if ocr else None, words=words_json(ocr),
+    )

@@ -1,0 +1,356 @@
+"""Ingest pages: upload a package, follow a job live, QC reports, the page viewer, spot checks."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from archive.accounts.forms import ConfirmForm
+from archive.accounts.models import Role
+from archive.audit import record
+from archive.catalogue.models import ArchiveFile
+from archive.catalogue.scope import get_file_or_404
+from archive.extensions import db
+from archive.intake.forms import FindingForm, UploadForm
+from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
+from archive.intake.reports import findings_workbook
+from archive.objects import get_store
+from archive.pagination import paginate
+from archive.security import requires
+from archive.timeutil import utcnow
+from ingest.qc import RULE_NAMES_EN, RULE_NAMES_ZH
+from storage import ObjectNotFound, StorageError
+
+bp = Blueprint("intake", __name__)
+
+STAFF = (Role.ARCHIVIST, Role.APPROVER)
+
+
+JOB_STATUS = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
+OUTCOMES = {"ingested": _l("Ingested"), "unchanged": _l("Unchanged"), "rejected": _l("Rejected")}
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, object]:
+    from archive.i18n import select_locale
+    from archive.intake.forms import STATUS_LABELS
+
+    names = RULE_NAMES_ZH if select_locale() == "zh_CN" else RULE_NAMES_EN
+    return {
+        "rule_name": lambda code: names.get(code, code),
+        "job_status_label": lambda s: JOB_STATUS.get(s, s),
+        "outcome_label": lambda s: OUTCOMES.get(s, s),
+        "finding_status_label": lambda s: STATUS_LABELS.get(FindingStatus(s), s),
+        "finding_choices": [(s.value, label) for s, label in STATUS_LABELS.items()],
+    }
+
+
+def _job_or_404(job_id: int) -> IngestJob:
+    job = db.session.get(IngestJob, job_id)
+    if job is None:
+        abort(404)
+    if current_user.street is not None and job.street != current_user.street:
+        abort(403)
+    return job
+
+
+def _page_or_404(page_id: int) -> tuple[Page, ArchiveFile]:
+    page = db.session.get(Page, page_id)
+    if page is None:
+        abort(404)
+    return page, get_file_or_404(page.file_id)
+
+
+# --- jobs -------------------------------------------------------------------------------------------
+
+
+@bp.route("/ingest", methods=["GET", "POST"])
+@requires(Role.ARCHIVIST)
+def upload():  # type: ignore[no-untyped-def]
+    from archive.intake.queue import get_queue
+    from archive.intake.service import STORE_PREFIX, create_job
+
+    form = UploadForm()
+    if form.validate_on_submit():
+        batch = uuid.uuid4().hex
+        keys, names = [], []
+        store = get_store()
+        try:
+            for index, upload in enumerate(f for f in form.files.data if f and f.filename):
+                name = Path(upload.filename.replace("\\", "/")).name or f"upload-{index}"
+                key = f"incoming/{batch}/{index:03d}-{name}"
+                store.put(key, upload.stream, content_type=upload.mimetype or "application/octet-stream")
+                keys.append(STORE_PREFIX + key)
+                names.append(name)
+        except StorageError as exc:
+            form.files.errors = [*form.files.errors, _("The object store is unavailable: %(e)s", e=str(exc))]
+            return render_template("intake/upload.html", form=form, jobs=_recent_jobs()), 503
+        job = create_job(keys, created_by=current_user.username, street=current_user.street,
+                         source=", ".join(names))
+        record("ingest.upload", target_type="ingest_job", target_id=job.id, details={"files": names})
+        db.session.commit()
+        get_queue().enqueue(job.id)
+        return redirect(url_for("intake.job", job_id=job.id))
+    return render_template("intake/upload.html", form=form, jobs=_recent_jobs())
+
+
+def _recent_jobs() -> list[IngestJob]:
+    stmt = select(IngestJob).order_by(IngestJob.id.desc()).limit(20)
+    if current_user.street is not None:
+        stmt = stmt.where(IngestJob.street == current_user.street)
+    return list(db.session.scalars(stmt))
+
+
+def _job_state(job: IngestJob) -> dict[str, object]:
+    elapsed = ((job.finished_at or utcnow()) - job.started_at).total_seconds() if job.started_at else 0
+    rate = job.pages_done / elapsed if elapsed > 0 else 0.0
+    left = (job.pages_total - job.pages_done) / rate if rate > 0 and job.status == JobStatus.RUNNING else None
+    return {"id": job.id, "status": job.status, "step": job.step, "pages_done": job.pages_done,
+            "pages_total": job.pages_total, "files_done": job.files_done, "files_total": job.files_total,
+            "rate": round(rate, 2), "seconds_left": round(left) if left is not None else None,
+            "error": job.error, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)}
+
+
+@bp.route("/ingest/jobs/<int:job_id>")
+@requires(Role.ARCHIVIST)
+def job(job_id: int):  # type: ignore[no-untyped-def]
+    job = _job_or_404(job_id)
+    outcomes = json.loads(job.summary or "[]")
+    files = {f.archive_no: f for f in db.session.scalars(
+        select(ArchiveFile).where(ArchiveFile.archive_no.in_([o["archive_no"] for o in outcomes])))}
+    checks = list(db.session.scalars(select(SpotCheck).where(SpotCheck.job_id == job.id).order_by(SpotCheck.id)))
+    record("ingest.view", target_type="ingest_job", target_id=job.id)
+    db.session.commit()
+    return render_template("intake/job.html", job=job, state=_job_state(job), outcomes=outcomes, files=files,
+                           checks=checks, confirm=ConfirmForm())
+
+
+@bp.route("/ingest/jobs/<int:job_id>/status.json")
+@requires(Role.ARCHIVIST)
+def job_status(job_id: int):  # type: ignore[no-untyped-def]
+    job = _job_or_404(job_id)
+    # Polled every second by the job page: recorded as one cheap event each, like any other route.
+    record("ingest.status", target_type="ingest_job", target_id=job.id)
+    db.session.commit()
+    return _job_state(job)
+
+
+@bp.route("/ingest/jobs/<int:job_id>/report.xlsx")
+@requires(Role.ARCHIVIST)
+def job_report(job_id: int):  # type: ignore[no-untyped-def]
+    job = _job_or_404(job_id)
+    findings = list(db.session.scalars(select(QcFinding).where(QcFinding.job_id == job.id).order_by(
+        QcFinding.file_id, QcFinding.page_position, QcFinding.id)))
+    record("qc.export", target_type="ingest_job", target_id=job.id, details={"findings": len(findings)})
+    db.session.commit()
+    return _xlsx(findings_workbook(findings), f"QC-batch-{job.id}.xlsx")
+
+
+def _xlsx(wb, name: str) -> Response:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/ingest/jobs/<int:job_id>/spot-check", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def spot_check_draw(job_id: int):  # type: ignore[no-untyped-def]
+    """Draw the acceptance sample: ≥ 5 % of the batch's pages, at least one (DOMAIN.md, local practice)."""
+    job = _job_or_404(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if db.session.scalar(select(func.count()).select_from(SpotCheck).where(SpotCheck.job_id == job.id)):
+        flash(_("The sample of this batch has already been drawn."), "warning")
+        return redirect(url_for("intake.job", job_id=job.id))
+    pages = list(db.session.scalars(select(Page.id).where(Page.job_id == job.id).order_by(Page.id)))
+    share = float(current_app.config.get("DANGAN_SPOT_CHECK_SHARE", 0.05))
+    size = min(len(pages), max(1, -(-len(pages) * share // 1))) if pages else 0
+    sample = sorted(random.SystemRandom().sample(pages, int(size))) if size else []
+    for page_id in sample:
+        db.session.add(SpotCheck(job_id=job.id, page_id=page_id))
+    record("qc.spot_check_draw", target_type="ingest_job", target_id=job.id,
+           details={"pages": len(pages), "sample": sample})
+    db.session.commit()
+    flash(_("Drew %(n)d of %(total)d pages for the spot check.", n=len(sample), total=len(pages)), "success")
+    return redirect(url_for("intake.job", job_id=job.id) + "#spot-check")
+
+
+@bp.route("/spot-checks/<int:check_id>", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def spot_check_record(check_id: int):  # type: ignore[no-untyped-def]
+    check = db.session.get(SpotCheck, check_id)
+    if check is None:
+        abort(404)
+    job = _job_or_404(check.job_id)
+    _page, file = _page_or_404(check.page_id)
+    result = request.form.get("result", "")
+    if not ConfirmForm().validate_on_submit() or result not in ("pass", "fail"):
+        abort(400)
+    check.result, check.note = result, (request.form.get("note") or "").strip()[:2000]
+    check.checked_by, check.checked_at = current_user.username, utcnow()
+    record("qc.spot_check", file=file, target_type="page", target_id=check.page_id,
+           details={"job": job.id, "result": result, "note": check.note})
+    db.session.commit()
+    return redirect(url_for("intake.job", job_id=job.id) + "#spot-check")
+
+
+# --- QC of a file --------------------------------------------------------------------------------------
+
+
+@bp.route("/files/<int:file_id>/qc")
+@requires(*STAFF)
+def file_qc(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    findings = list(db.session.scalars(select(QcFinding).where(QcFinding.file_id == file.id).order_by(
+        QcFinding.severity, QcFinding.page_position, QcFinding.id)))
+    record("qc.view", file=file, details={"findings": len(findings)})
+    db.session.commit()
+    return render_template("intake/file_qc.html", file=file, findings=findings, form=FindingForm(),
+                           can_edit=current_user.role_enum is Role.ARCHIVIST)
+
+
+@bp.route("/files/<int:file_id>/qc.xlsx")
+@requires(Role.ARCHIVIST)
+def file_qc_export(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    findings = list(db.session.scalars(select(QcFinding).where(QcFinding.file_id == file.id).order_by(
+        QcFinding.page_position, QcFinding.id)))
+    record("qc.export", file=file, details={"findings": len(findings)})
+    db.session.commit()
+    return _xlsx(findings_workbook(findings), f"QC-{file.archive_no}.xlsx")
+
+
+@bp.route("/findings/<int:finding_id>", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def finding_update(finding_id: int):  # type: ignore[no-untyped-def]
+    finding = db.session.get(QcFinding, finding_id)
+    if finding is None:
+        abort(404)
+    file = get_file_or_404(finding.file_id)
+    form = FindingForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("intake.file_qc", file_id=file.id))
+    before = finding.status
+    finding.status, finding.resolution = form.status.data, (form.resolution.data or "").strip()
+    finding.resolved_by, finding.resolved_at = current_user.username, utcnow()
+    record("qc.decision", file=file, target_type="qc_finding", target_id=finding.id,
+           details={"rule": finding.rule, "before": {"status": before},
+                    "after": {"status": finding.status, "resolution": finding.resolution}})
+    db.session.commit()
+    return redirect(url_for("intake.file_qc", file_id=file.id) + f"#f{finding.id}")
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def _current_pages(file: ArchiveFile) -> list[Page]:
+    return list(db.session.scalars(select(Page).where(Page.file_id == file.id, Page.current.is_(True)).order_by(
+        Page.position)))
+
+
+@bp.route("/files/<int:file_id>/pages")
+@requires(*STAFF)
+def thumbnails(file_id: int):  # type: ignore[no-untyped-def]
+    file = get_file_or_404(file_id)
+    pages = _current_pages(file)
+    groups: dict[object, list[Page]] = {}
+    for page in pages:
+        groups.setdefault(page.material_id, []).append(page)
+    materials = {m.id: m for m in file.materials}
+    record("page.thumbnails", file=file, details={"pages": len(pages)})
+    db.session.commit()
+    return render_template("intake/thumbnails.html", file=file, groups=groups, materials=materials)
+
+
+@bp.route("/pages/<int:page_id>")
+@requires(*STAFF)
+def viewer(page_id: int):  # type: ignore[no-untyped-def]
+    page, file = _page_or_404(page_id)
+    pages = _current_pages(file)
+    ids = [p.id for p in pages]
+    index = ids.index(page.id) if page.id in ids else None
+    findings = list(db.session.scalars(select(QcFinding).where(QcFinding.page_id == page.id)))
+    history = list(db.session.scalars(select(Page).where(Page.file_id == file.id, Page.position == page.position)
+                                      .order_by(Page.version)))
+    words = json.loads(page.words or "[]")
+    record("page.view", file=file, target_type="page", target_id=page.id,
+           details={"position": page.position, "version": page.version})
+    db.session.commit()
+    return render_template(
+        "intake/viewer.html", file=file, page=page, pages=pages, index=index, findings=findings, history=history,
+        words=words, prev_id=ids[index - 1] if index else None,
+        next_id=ids[index + 1] if index is not None and index + 1 < len(ids) else None,
+        highlight=(request.args.get("q") or "")[:50],
+    )
+
+
+def _serve_object(key: str, mimetype: str, download_name: str | None = None) -> Response:
+    try:
+        data = get_store().get(key)
+    except ObjectNotFound:
+        abort(404)
+    except StorageError:
+        abort(503)
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=download_name is not None,
+                         download_name=download_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/pages/<int:page_id>/image")
+@requires(*STAFF)
+def page_image(page_id: int):  # type: ignore[no-untyped-def]
+    page, file = _page_or_404(page_id)
+    record("page.image", file=file, target_type="page", target_id=page.id)
+    db.session.commit()
+    return _serve_object(page.view_key, "image/jpeg")
+
+
+@bp.route("/pages/<int:page_id>/thumb")
+@requires(*STAFF)
+def page_thumb(page_id: int):  # type: ignore[no-untyped-def]
+    page, file = _page_or_404(page_id)
+    record("page.thumb", file=file, target_type="page", target_id=page.id)
+    db.session.commit()
+    return _serve_object(page.thumb_key, "image/jpeg")
+
+
+@bp.route("/pages/<int:page_id>/original")
+@requires(Role.ARCHIVIST)
+def page_original(page_id: int):  # type: ignore[no-untyped-def]
+    page, file = _page_or_404(page_id)
+    record("page.download", file=file, target_type="page", target_id=page.id, details={"sha256": page.sha256})
+    db.session.commit()
+    ext = page.original_key.rsplit(".", 1)[-1]
+    return _serve_object(page.original_key, f"image/{page.format}",
+                         download_name=f"{file.archive_no}-{page.position:04d}-v{page.version}.{ext}")
+
+
+@bp.route("/ingest/jobs")
+@requires(Role.ARCHIVIST)
+def jobs():  # type: ignore[no-untyped-def]
+    stmt = select(IngestJob).order_by(IngestJob.id.desc())
+    if current_user.street is not None:
+        stmt = stmt.where(IngestJob.street == current_user.street)
+    page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
+    record("ingest.list", details={"results": page.total})
+    db.session.commit()
+    return render_template("intake/jobs.html", page=page)
+
+
+__all__ = ["bp", "FindingStatus"]

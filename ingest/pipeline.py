@@ -1,0 +1,164 @@
+"""The ingest pipeline: a page's way from package bytes to a stored, measured, OCR'd page.
+
+``process_page`` reads like a table of contents; each step lives in its own
+module.  ``run_pages`` spreads pages over worker processes (one per core,
+tesseract single-threaded in each, as OCRmyPDF does) and hands every result to
+a callback as soon as it is ready, so the caller can checkpoint progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from ingest.errors import IngestError
+from ingest.imaging import decode, make_thumb, make_view, page_metrics
+from ingest.model import OcrResult, PageMetrics, PageRef, PageResult, StoredKeys
+from ingest.ocr import OcrError, get_engine
+from ingest.sources import read_page_bytes
+from storage import ObjectExists, ObjectStore, StorageError, open_store, sha256_bytes
+
+__all__ = ["PageContext", "original_key", "process_page", "run_pages"]
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {"jpeg": "jpg", "tiff": "tif", "png": "png", "jp2": "jp2"}
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Settings every page job needs, read once at the edge; picklable for worker processes."""
+
+    package_root: str
+    store_url: str
+    ocr_engine: str | None = "tesseract"
+    max_pixels: int = 200_000_000
+
+
+def process_page(ref: PageRef, ctx: PageContext) -> PageResult:
+    """Read, decode, measure, store and recognise one page.  Never raises for bad input."""
+    started = time.perf_counter()
+    try:
+        data, fmt = read_page_bytes(Path(ctx.package_root), ref)
+        image = decode(data, max_pixels=ctx.max_pixels, source=ref.label)
+        metrics = page_metrics(image, fmt, data)
+        keys = store_page(data, fmt, image, _store(ctx.store_url))
+        ocr = recognise(image, metrics, ctx)
+    except IngestError as exc:
+        return PageResult(ref, error=exc.code, message=str(exc), seconds=time.perf_counter() - started)
+    except OcrError as exc:
+        return PageResult(ref, error="ocr_failed", message=f"{ref.label}: {exc}", seconds=time.perf_counter() - started)
+    except StorageError as exc:
+        # Not the page's fault: the caller fails the job and a retry finishes it.
+        return PageResult(ref, error="storage_unavailable", message=f"{ref.label}: {exc}",
+                          seconds=time.perf_counter() - started)
+    return PageResult(ref, keys=keys, metrics=metrics, ocr=ocr, seconds=time.perf_counter() - started)
+
+
+def original_key(sha256: str, fmt: str) -> str:
+    """Content-addressed key of a page's original bytes."""
+    return f"pages/{sha256[:2]}/{sha256[2:4]}/{sha256}.{EXTENSIONS.get(fmt, fmt)}"
+
+
+def _put_once(store: ObjectStore, key: str, data: bytes, content_type: str) -> None:
+    try:
+        store.put(key, data, content_type=content_type)
+    except ObjectExists:
+        pass  # content-addressed: the same bytes are already there (a re-run or a resumed job)
+
+
+def store_page(data: bytes, fmt: str, image: Image.Image, store: ObjectStore) -> StoredKeys:
+    """Write the original bytes (write-once, content-addressed) and the viewing derivatives."""
+    sha = sha256_bytes(data)
+    key = original_key(sha, fmt)
+    try:
+        store.put(key, data, content_type=f"image/{fmt}")
+    except ObjectExists:
+        info = store.stat(key)
+        if info.sha256 not in (None, sha):
+            raise StorageError(f"{key} exists with different content", key=key) from None
+    view_key, thumb_key = f"views/{sha[:2]}/{sha}.jpg", f"thumbs/{sha[:2]}/{sha}.jpg"
+    if not store.exists(view_key):
+        _put_once(store, view_key, make_view(image), "image/jpeg")
+    if not store.exists(thumb_key):
+        _put_once(store, thumb_key, make_thumb(image), "image/jpeg")
+    return StoredKeys(original=key, sha256=sha, size=len(data), view=view_key, thumb=thumb_key)
+
+
+def recognise(image: Image.Image, metrics: PageMetrics, ctx: PageContext) -> OcrResult | None:
+    """OCR a page with writing on it; blank pages and OCR-less runs give ``None``."""
+    if metrics.blank or not ctx.ocr_engine:
+        return None
+    return _engine(ctx.ocr_engine).recognise(image, dpi=metrics.dpi)
+
+
+# --- per-process caches: one store client and one OCR engine per worker process ----------------
+
+_stores: dict[str, ObjectStore] = {}
+_engines: dict[str, object] = {}
+
+
+def _store(url: str) -> ObjectStore:
+    if url not in _stores:
+        _stores[url] = open_store(url)
+    return _stores[url]
+
+
+def _engine(name: str):  # type: ignore[no-untyped-def]
+    if name not in _engines:
+        _engines[name] = get_engine(name)
+    return _engines[name]
+
+
+def _init_worker() -> None:
+    # One process per core and tesseract single-threaded in each: OpenMP threads inside
+    # tesseract only fight the other processes for the same cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def run_pages(
+    refs: Iterable[PageRef],
+    ctx: PageContext,
+    *,
+    workers: int,
+    on_result: Callable[[PageResult], None],
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Process pages on ``workers`` processes (0 = in this process), calling ``on_result`` for each.
+
+    Results arrive in completion order.  At most ``2 × workers`` pages are in flight, so a
+    100,000-page package does not queue 100,000 futures, and a stop request takes effect soon.
+    """
+    refs = iter(refs)
+    if workers <= 0:
+        _init_worker()
+        for ref in refs:
+            if should_stop():
+                return
+            on_result(process_page(ref, ctx))
+        return
+    # forkserver: never fork a process that runs web-server threads.
+    mp = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker) as pool:
+        pending: set[Future[PageResult]] = set()
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < workers * 2 and not should_stop():
+                ref = next(refs, None)
+                if ref is None:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(process_page, ref, ctx))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                on_result(future.result())
