@@ -51,7 +51,10 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
     if db_url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
+    # QC thresholds (DANGAN_QC_DPI_WARNING, DANGAN_QC_SKEW_ERROR, …) pass through to ingest.qc.QcSettings.
+    qc = {key: value for key, value in env.items() if key.startswith("DANGAN_QC_")}
     return {
+        **qc,
         "SQLALCHEMY_DATABASE_URI": db_url,
         "DANGAN_STORAGE_URL": env.get("DANGAN_STORAGE_URL") or f"file://{instance / 'objects'}",
         "DANGAN_SEARCH_URL": env.get("DANGAN_SEARCH_URL") or f"whoosh://{instance / 'index'}",

@@ -37,6 +37,8 @@ def make_app(tmp: Path, database_url: str, **extra: object) -> Flask:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "DANGAN_STORAGE_URL": f"file://{tmp / 'objects'}",
+        "DANGAN_QUEUE_URL": "inline://",
+        "DANGAN_INGEST_WORKERS": 0,
     }
     overrides.update(extra)
     return create_app(overrides)
@@ -94,6 +96,8 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     from storage import LocalStore
 
     backend_app.extensions["dangan.store"] = LocalStore(tmp_path / "objects")
+    session_store_url = backend_app.config["DANGAN_STORAGE_URL"]
+    backend_app.config["DANGAN_STORAGE_URL"] = f"file://{tmp_path / 'objects'}"  # worker processes open it by URL
     with backend_app.app_context():
         engine = db.engine
     connection = engine.connect()
@@ -111,6 +115,7 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
         yield backend_app
     finally:
         backend_app.extensions.pop("dangan.store", None)
+        backend_app.config["DANGAN_STORAGE_URL"] = session_store_url
         db.session.remove()
         db.session = original
         if outer.is_active:

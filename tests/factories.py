@@ -74,3 +74,47 @@ class Factory:
             file = db.session.get(ArchiveFile, file.id)
             _ = file.person, list(file.materials)  # loaded now, readable after the context ends
             return file
+
+    def ingested(self, file: ArchiveFile, *, pages: int = 2):  # type: ignore[no-untyped-def]
+        """A finished job with ``pages`` stored pages of ``file``, a finding and a spot check (real objects)."""
+        import io
+
+        from PIL import Image
+
+        from archive.intake.models import IngestJob, Page, QcFinding, SpotCheck
+        from archive.objects import get_store
+        from storage import sha256_bytes
+
+        with self.app.app_context():
+            store = get_store()
+            job = IngestJob(created_by="t", street=file.street, source="factory", status="done", paths="[]",
+                            summary=f'[{{"archive_no": "{file.archive_no}", "status": "ingested", "pages": {pages}, '
+                                    '"findings": []}]')
+            db.session.add(job)
+            db.session.flush()
+            created = []
+            for n in range(1, pages + 1):
+                buffer = io.BytesIO()
+                Image.new("L", (60, 80), 255 - n).save(buffer, "JPEG")
+                data = buffer.getvalue()
+                sha = sha256_bytes(data)
+                keys = (f"pages/{sha[:2]}/{sha[2:4]}/{sha}.jpg", f"views/{sha[:2]}/{sha}.jpg",
+                        f"thumbs/{sha[:2]}/{sha}.jpg")
+                for key in keys:
+                    if not store.exists(key):
+                        store.put(key, data)
+                page = Page(file_id=file.id, material_id=file.materials[0].id if file.materials else None,
+                            job_id=job.id, position=n, page_in_material=n, backend=store.name,
+                            original_key=keys[0], sha256=sha, size=len(data), view_key=keys[1], thumb_key=keys[2],
+                            format="jpeg", compression="jpeg", width=60, height=80, dpi=300.0, colour="grey",
+                            phash="0" * 16, ocr_engine="tesseract", ocr_text=f"干部履历表 第{n}页", ocr_conf=90.0,
+                            words='[["干部履历表", 90, 1, 1, 30, 8]]')
+                db.session.add(page)
+                db.session.flush()
+                created.append(page)
+            finding = QcFinding(file_id=file.id, job_id=job.id, page_id=created[0].id, page_position=1,
+                                rule="SKEW", severity="warning", message="页面倾斜 1.5°")
+            check = SpotCheck(job_id=job.id, page_id=created[0].id)
+            db.session.add_all([finding, check])
+            db.session.commit()
+            return {"job": job.id, "pages": [p.id for p in created], "finding": finding.id, "check": check.id}

@@ -19,13 +19,16 @@ from tests.helpers import csrf_token
 # endpoints whose events must carry the file they showed or changed
 FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_export", "catalogue.material_new",
                "catalogue.material_edit", "catalogue.material_delete", "catalogue.material_move",
-               "catalogue.my_file"}
+               "catalogue.my_file", "intake.file_qc", "intake.file_qc_export", "intake.finding_update",
+               "intake.thumbnails", "intake.viewer", "intake.page_image", "intake.page_thumb", "intake.page_original",
+               "intake.spot_check_record"}
 SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests
 
 
 def test_every_route_is_audited(app, factory):
     file = factory.file("德胜")
     material_id = file.materials[0].id
+    ingested = factory.ingested(file)
     users = {role: factory.user(role, person=file.person if role is Role.RETIREE else None) for role in Role}
     with app.app_context():
         from archive.audit import record
@@ -43,7 +46,8 @@ def test_every_route_is_audited(app, factory):
         login(client, users[role].username)
         values = {"file_id": file.id, "material_id": material_id, "user_id": users[Role.ARCHIVIST].id,
                   "seq": 1, "archive_no": file.archive_no, "username": users[Role.ARCHIVIST].username,
-                  "flag_id": 1, "fmt": "csv"}
+                  "flag_id": 1, "fmt": "csv", "job_id": ingested["job"], "page_id": ingested["pages"][0],
+                  "finding_id": ingested["finding"], "check_id": ingested["check"]}
         with app.test_request_context():
             url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
         if "GET" in rule.methods:
@@ -51,7 +55,8 @@ def test_every_route_is_audited(app, factory):
         else:
             token = csrf_token(client, "/account/password")
             response = client.post(url, data={"csrf_token": token, "direction": "down", "active": "1",
-                                              "locale": "en", "note": "checked"})
+                                              "locale": "en", "note": "checked", "result": "pass",
+                                              "status": "fixed"})
         response.get_data()  # run streamed bodies to the end (they hold a request context until then)
         response.close()
         request_id = response.headers.get("X-Request-ID")

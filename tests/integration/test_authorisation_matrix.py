@@ -47,10 +47,28 @@ EXPECTED: dict[str, set[Role] | str] = {
     "audit.chain": {U},
     "audit.flags": {U},
     "audit.flag_ack": {U},
+    "intake.upload": {A},
+    "intake.jobs": {A},
+    "intake.job": {A},
+    "intake.job_status": {A},
+    "intake.job_report": {A},
+    "intake.spot_check_draw": {A},
+    "intake.spot_check_record": {A},
+    "intake.file_qc": {A, P},
+    "intake.file_qc_export": {A},
+    "intake.finding_update": {A},
+    "intake.thumbnails": {A, P},
+    "intake.viewer": {A, P},
+    "intake.page_image": {A, P},
+    "intake.page_thumb": {A, P},
+    "intake.page_original": {A},
 }
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
 FILE_SCOPED = {
+    "intake.job", "intake.job_status", "intake.job_report", "intake.spot_check_draw", "intake.spot_check_record",
+    "intake.file_qc", "intake.file_qc_export", "intake.finding_update", "intake.thumbnails", "intake.viewer",
+    "intake.page_image", "intake.page_thumb", "intake.page_original",
     "catalogue.file_detail",
     "catalogue.file_edit",
     "catalogue.file_export",
@@ -103,6 +121,7 @@ def world(app, factory):
     return {
         "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
+        "own_ingest": factory.ingested(own), "other_ingest": factory.ingested(other),
     }
 
 
@@ -115,7 +134,10 @@ def _url(app, endpoint, world, which):
         values["material_id"] = world[f"{which}_material"]
     if "user_id" in rule.arguments:
         values["user_id"] = world["users"]["archivist-street"].id
-    extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": 1, "fmt": "csv"}
+    ingested = world[f"{which}_ingest"]
+    extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": 1, "fmt": "csv",
+             "job_id": ingested["job"], "page_id": ingested["pages"][0], "finding_id": ingested["finding"],
+             "check_id": ingested["check"]}
     values.update({k: v for k, v in extra.items() if k in rule.arguments})
     with app.test_request_context():
         from flask import url_for
@@ -144,7 +166,7 @@ def test_route_role_scope_matrix(app, world, who):
                 response = client.get(url)
             else:
                 response = client.post(url, data={"csrf_token": token, "direction": "up", "active": "1",
-                                                   "locale": "zh_CN"})
+                                                   "locale": "zh_CN", "result": "pass", "status": "fixed"})
             response.get_data()  # streamed bodies keep a request context open until consumed
             response.close()
             status = response.status_code
