@@ -23,8 +23,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.accounts import init_app as init_accounts
     from archive.audit import init_app as init_audit
     from archive.catalogue import init_app as init_catalogue
-    from archive.intake import init_app as init_intake
     from archive.config import load_config
+    from archive.intake import init_app as init_intake
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)

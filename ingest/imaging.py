@@ -132,22 +132,51 @@ def _working(image: Image.Image, target: int) -> Image.Image:
     return _grey(_reduced(image, target))
 
 
-def _ink(grey: Image.Image, threshold: int) -> Image.Image:
-    """Pixels darker than the local paper by more than ``threshold`` as 255, the rest 0.
+def _normalised(reduced: Image.Image, width: int) -> Image.Image:
+    """Bring a reduced copy to exactly ``width`` px wide, so that sizes in pixels mean millimetres."""
+    if reduced.width == width:
+        return reduced
+    height = max(1, round(reduced.height * width / reduced.width))
+    return reduced.resize((width, height), Image.Resampling.BOX)
+
+
+def _small(image: Image.Image) -> Image.Image:
+    """The grey copy exactly 600 px wide used for blank detection and the perceptual hash."""
+    return _grey(_normalised(_reduced(image, _BLANK_WIDTH), _BLANK_WIDTH))
+
+
+def _darkness(grey: Image.Image) -> Image.Image:
+    """How much darker than the local paper each pixel is (0 = paper).
 
     The paper's brightness is taken from a coarse grid of block means, each replaced by the brightest of
     its neighbours (text pulls a block mean down, paper does not), then blown back up smoothly: this
-    follows yellowing, shadows and uneven scanner light without a per-pixel window.
+    follows yellowing, blotches, shadows and uneven scanner light without a per-pixel window.
     """
     cells_w, cells_h = max(3, grey.width // 24), max(3, grey.height // 24)
     paper = grey.resize((cells_w, cells_h), Image.Resampling.BOX).filter(ImageFilter.MaxFilter(3))
     paper = paper.resize(grey.size, Image.Resampling.BILINEAR)
-    return ImageChops.subtract(paper, grey).point(lambda v: 255 if v > threshold else 0)
+    return ImageChops.subtract(paper, grey)
 
 
-def _crop_margin(image: Image.Image, fraction: float) -> Image.Image:
-    dx, dy = round(image.width * fraction), round(image.height * fraction)
+def _ink(grey: Image.Image, threshold: int) -> Image.Image:
+    """Pixels darker than the local paper by more than ``threshold`` as 255, the rest 0."""
+    return _darkness(grey).point(lambda v: 255 if v > threshold else 0)
+
+
+# Margins left out of the analyses: binding holes (punched about 1 cm from the spine), scanner edges and
+# the shadow of the board.  Wider at the sides, where the holes are.
+_MARGIN_X, _MARGIN_Y = 0.06, 0.05
+
+
+def _inner(image: Image.Image) -> Image.Image:
+    dx, dy = round(image.width * _MARGIN_X), round(image.height * _MARGIN_Y)
     return image.crop((dx, dy, image.width - dx, image.height - dy))
+
+
+def _values(image: Image.Image) -> list[float]:
+    """Pixel values as a flat list (``get_flattened_data`` from Pillow 12.1, ``getdata`` before)."""
+    getter = getattr(image, "get_flattened_data", None) or image.getdata
+    return list(getter())
 
 
 # --- resolution and colour ----------------------------------------------------------------------------
@@ -201,40 +230,62 @@ def _colour_from(image: Image.Image, small: Image.Image) -> str:
 
 
 def classify_colour(image: Image.Image) -> str:
-    """``bitonal`` (mode ``1`` or only two grey levels), ``grey`` (grey, or colour with nearly equal
-    channels), or ``colour`` (a seal, a red heading, a photo: DA/T 31 wants those kept in colour)."""
+    """Classify a page as ``bitonal``, ``grey`` or ``colour``.
+
+    ``bitonal``: mode ``1`` or only two grey levels; ``grey``: grey, or colour whose channels are nearly
+    equal (yellowed paper included); ``colour``: a seal, a red heading, a photo, which DA/T 31 wants kept
+    in colour.
+    """
     return _colour_from(image, _reduced(image, 600))
 
 
 # --- blank pages --------------------------------------------------------------------------------------
 
-_BLANK_WIDTH = 600  # px: enough for 12 pt characters (about 12 px tall), few enough to be fast
-_BLANK_MARGIN = 0.05  # binding holes, scanner edges and the shadow of the board stay outside
+_BLANK_WIDTH = 600  # px across the page: 2.9 px/mm on A4, a 12 pt character about 12 px
 _BLANK_INK = 40  # grey levels below the local paper that count as ink
-_CELL = 8  # px: an ink cell is about 3 mm square at 600 px for A4
-_CELL_INK = 0.12  # share of a cell that must be ink: a speck fills a few pixels, a character far more
-_BLANK_MAX_CELLS = 2  # inked cells a page may have and still be blank (a fold, a large speck)
+_BLANK_GROW = 5  # px: ink is grown by this window, so the strokes of a character merge into one blob
+_CELL = 8  # px (about 2.8 mm): a grown character covers at least one whole cell
+_CELL_FULL = 217  # "whole": 85 % of the cell
+_CELL_SPILL = 85  # a third of a neighbouring cell
+# A 3×3 neighbourhood sum over 0/255 cells, scaled by 9: at least two such cells (the cell and a
+# neighbour) reach 2·255/9.
+_NEIGHBOURS = ImageFilter.Kernel((3, 3), [1] * 9, scale=9)
+_TWO_OF_NINE = 56
 
 
 def _inked_cells(small_grey: Image.Image) -> int:
-    ink = _ink(_crop_margin(small_grey, _BLANK_MARGIN), _BLANK_INK)
-    cells = ink.reduce(_CELL) if min(ink.size) >= _CELL else ink
-    histogram = cells.histogram()
-    return sum(histogram[round(_CELL_INK * 255) + 1:])
+    """Cells that hold writing on the normalised ~600 px grey copy.
+
+    Ink is grown by 5 px and measured in 8 px cells.  A cell counts when grown ink covers it wholly and
+    fills a third of a neighbour too: a character (about 4 mm, grown to 16 px) always does; a speck
+    or dust grain (up to about 1.5 mm, grown to at most 9 px) may fill one cell but barely touches the
+    next; a hair or a fold line is too thin to fill a cell at all.
+    """
+    ink = _ink(_inner(small_grey), _BLANK_INK)
+    grown = ink.filter(ImageFilter.MaxFilter(_BLANK_GROW))
+    if min(grown.size) < 3 * _CELL:
+        return 0
+    # Whole cells only: reduce() would average a partial last row or column over fewer pixels.
+    cells = grown.crop((0, 0, grown.width - grown.width % _CELL, grown.height - grown.height % _CELL)).reduce(_CELL)
+    full = cells.point(lambda v: 255 if v >= _CELL_FULL else 0)
+    spread = cells.point(lambda v: 255 if v >= _CELL_SPILL else 0).filter(_NEIGHBOURS)
+    spread = spread.point(lambda v: 255 if v >= _TWO_OF_NINE else 0)
+    return ImageChops.darker(full, spread).histogram()[255]
 
 
 def _blank(small_grey: Image.Image) -> bool:
-    return _inked_cells(small_grey) <= _BLANK_MAX_CELLS
+    return _inked_cells(small_grey) == 0
 
 
 def is_blank(image: Image.Image) -> bool:
     """True for a page with no writing: paper tone, specks, noise, binding holes at the edge.
 
-    The page is reduced to about 600 px wide, a 5 % margin is ignored, pixels well darker than the local
-    paper are ink, and ink is counted in cells of about 3 mm: a speck dirties a few pixels of a cell,
-    while even one short line of text fills several cells.
+    The page is brought to 600 px wide, a margin of 5–6 % is ignored, pixels well darker than the local paper
+    are ink, and ink is grown by 5 px so that the strokes of a character run together.  The page has
+    writing when grown ink covers a whole 8 px cell (about 3 mm) and reaches well into the next: a single
+    character does; a speck, a hair or scanner noise, being small or thin, does not.
     """
-    return _blank(_working(image, _BLANK_WIDTH))
+    return _blank(_small(image))
 
 
 # --- skew ---------------------------------------------------------------------------------------------
@@ -264,12 +315,12 @@ def _profile_score(profiles: Image.Image, page_width: int, angle: float) -> floa
     sheared = profiles.transform(
         profiles.size, Image.Transform.AFFINE,
         (1, 0, 0, -tan * step, 1, tan * (page_width / 2 - step / 2)), resample=Image.Resampling.BILINEAR)
-    values = list(sheared.resize((1, rows), Image.Resampling.BOX).getdata())
+    values = _values(sheared.resize((1, rows), Image.Resampling.BOX))
     return sum((b - a) * (b - a) for a, b in zip(values, values[1:], strict=False))
 
 
 def _skew_profiles(grey: Image.Image) -> Image.Image | None:
-    ink = _ink(_crop_margin(grey, _BLANK_MARGIN), _SKEW_INK)
+    ink = _ink(_inner(grey), _SKEW_INK)
     if ink.histogram()[255] < _SKEW_MIN_INK * ink.width * ink.height:
         return None
     return ink.resize((_SKEW_STRIPS, ink.height), Image.Resampling.BOX).convert("F")
@@ -294,7 +345,7 @@ def _skew(grey: Image.Image) -> float | None:
     profiles = _skew_profiles(grey)
     if profiles is None:
         return None
-    width = grey.width - 2 * round(grey.width * _BLANK_MARGIN)
+    width = grey.width - 2 * round(grey.width * _MARGIN_X)
 
     def score(angle: float) -> float:
         return _profile_score(profiles, width, angle)
@@ -310,8 +361,7 @@ def estimate_skew(image: Image.Image) -> float | None:
     Projection profiles on a binarised copy about 1200 px wide: a coarse 0.5° grid, then 0.05° steps,
     then a parabola through the best three.
     """
-    small = _working(image, _BLANK_WIDTH)
-    if _blank(small):
+    if _blank(_small(image)):
         return None
     return _skew(_working(image, _SKEW_WIDTH))
 
@@ -320,6 +370,8 @@ def estimate_skew(image: Image.Image) -> float | None:
 
 _HASH_SIZE = 32
 _HASH_KEEP = 8
+_HASH_INK = 40  # darkness below this is paper, grain or blotches: left out of the hash
+_HASH_SPREAD = 2.2  # the hashed window spans the ink's mean ± this many standard deviations
 
 
 def _dct_table(n: int, keep: int) -> list[list[float]]:
@@ -329,28 +381,57 @@ def _dct_table(n: int, keep: int) -> list[list[float]]:
 _COS = _dct_table(_HASH_SIZE, _HASH_KEEP)
 
 
-def _phash_of(grey: Image.Image) -> str:
-    tiny = grey.resize((_HASH_SIZE, _HASH_SIZE), Image.Resampling.BOX)
-    pixels = list(tiny.getdata())
+def _dct_hash(tiny: Image.Image) -> str:
+    """The 8×8 lowest DCT-II frequencies of a 32×32 image against their median, as 64 bits."""
+    pixels = _values(tiny)
     rows = [pixels[y * _HASH_SIZE:(y + 1) * _HASH_SIZE] for y in range(_HASH_SIZE)]
-    # Separable DCT-II, keeping only the lowest 8×8 frequencies: rows first, then the 8 kept columns.
+    # Separable DCT, computing only the kept coefficients: rows first, then the 8 kept columns.
     row_coefs = [[sum(c * v for c, v in zip(cos_k, row, strict=True)) for cos_k in _COS] for row in rows]
     coefs = [sum(cos_k[y] * row_coefs[y][u] for y in range(_HASH_SIZE)) for cos_k in _COS for u in range(_HASH_KEEP)]
-    # The DC term says only how dark the page is on average; the median of the others splits the bits.
-    median = sorted(coefs[1:])[len(coefs[1:]) // 2]
+    ac = sorted(coefs[1:])  # the DC term only says how much ink there is
+    median = ac[len(ac) // 2]
     bits = 0
     for value in coefs:
         bits = (bits << 1) | (value > median)
     return f"{bits:016x}"
 
 
-def phash(image: Image.Image) -> str:
-    """64-bit DCT perceptual hash as 16 hex digits: low frequencies of a 32×32 grey copy against their median.
+def _mean_spread(profile: list[float]) -> tuple[float, float]:
+    total = sum(profile)
+    if total <= 0:
+        return len(profile) / 2, 0.0
+    mean = sum(i * v for i, v in enumerate(profile)) / total
+    spread = math.sqrt(sum((i - mean) ** 2 * v for i, v in enumerate(profile)) / total)
+    return mean + 0.5, spread  # + 0.5: the centre of pixel i is at i + 0.5
 
-    Near-identical scans of the same page (another JPEG quality, a shift of a few millimetres) differ in a
-    few bits; different pages in many more.  Compare with :func:`hamming`.
+
+def _phash_of(small_grey: Image.Image) -> str:
+    # Hash the ink, not the paper: a rescan's paper tone, blotches and grain differ, its ink does not.
+    dark = _darkness(_inner(small_grey)).point(lambda v: v if v > _HASH_INK else 0).convert("F")
+    cx, sx = _mean_spread(_values(dark.resize((dark.width, 1), Image.Resampling.BOX)))
+    cy, sy = _mean_spread(_values(dark.resize((1, dark.height), Image.Resampling.BOX)))
+    if sx < 1 or sy < 1:  # no ink to speak of (a blank page): hash the whole inner page
+        return _dct_hash(dark.resize((_HASH_SIZE, _HASH_SIZE), Image.Resampling.BOX))
+    # A window set by the ink's own mean and spread: shifts and margins of another scan cancel out, and
+    # the writing fills the 32×32 grid, so pages whose text differs differ in more bits.
+    pad = max(dark.size)
+    padded = ImageOps.expand(dark, border=pad, fill=0)
+    box = (cx - _HASH_SPREAD * sx + pad, cy - _HASH_SPREAD * sy + pad,
+           cx + _HASH_SPREAD * sx + pad, cy + _HASH_SPREAD * sy + pad)
+    return _dct_hash(padded.resize((_HASH_SIZE, _HASH_SIZE), Image.Resampling.BOX, box=box))
+
+
+def phash(image: Image.Image) -> str:
+    """64-bit DCT perceptual hash of the page's writing, as 16 hex digits; compare with :func:`hamming`.
+
+    The classic hash (low frequencies of a 32×32 grey copy against their median) sees mostly paper on a
+    document page: two scans of one page differ by their paper tone, and two pages of one form look
+    alike.  Here the paper is taken out first (darkness against the local paper, below 40 levels
+    dropped), and the 32×32 grid spans the ink's mean ± 2.2 standard deviations each way, so the hash
+    follows the text and ignores where on the glass the page lay.  Re-saved or shifted copies of a page
+    differ by a few bits; pages with other text by many more, pages of one printed form by fewer.
     """
-    return _phash_of(_working(image, _BLANK_WIDTH))
+    return _phash_of(_small(image))
 
 
 def hamming(a: str, b: str) -> int:
@@ -414,7 +495,7 @@ class _Copies:
 def _copies(image: Image.Image) -> tuple[_Copies, Image.Image]:
     mid_any = _reduced(image, _SKEW_WIDTH)
     factor = max(1, mid_any.width // _BLANK_WIDTH)
-    small_any = mid_any.reduce(factor) if factor > 1 else mid_any
+    small_any = _normalised(mid_any.reduce(factor) if factor > 1 else mid_any, _BLANK_WIDTH)
     return _Copies(small=_grey(small_any), mid=_grey(mid_any)), small_any
 
 

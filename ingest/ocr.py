@@ -113,8 +113,9 @@ _CJK = (
     "\u00b7\u2014\u2015\u2018\u2019\u201c\u201d\u2026"
 )
 _CJK_CHAR = re.compile(f"[{_CJK}]")
-# Full-width punctuation that is the normal form in Chinese text: NFKC would fold it to ASCII,
-# which would make ``姓名：`` and ``姓名:`` different strings for search in the other direction.
+# Full-width punctuation that is the normal form in Chinese text.  NFKC would fold it to ASCII; we
+# keep it, and fold ASCII beside Chinese *to* it instead, because typed Chinese text (catalogue
+# titles, search queries) writes ``姓名：``, never ``姓名:``.
 _KEEP_FULL_WIDTH = "！（），：；？…"
 _KEEP_SPLIT = re.compile(f"([{_KEEP_FULL_WIDTH}])")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -320,16 +321,17 @@ def _otsu_threshold(grey: Image.Image) -> tuple[int, float]:
 
 
 # Below this distance between the dark and light class means a page has no ink worth the name
-# (blank paper, grain only); binarising it would turn grain into specks Tesseract reads as text.
+# (blank paper, grain only): Otsu would still split it, turning the grain into a field of specks.
 _MIN_INK_CONTRAST = 60.0
 
 
 def _binarise(grey: Image.Image) -> Image.Image:
     """Global Otsu binarisation of an ``L`` image; low-contrast pages are returned grey.
 
-    Why here and not inside Tesseract: Tesseract's LSTM reads the *grey* image it is given, and on
-    aged paper with grain and uneven tone its recognition is both slower (≈3×) and much worse than
-    on a clean bitonal page (CER 0.18 vs 0.07 on the demo pages, see ``bench/ocr_engines.py``).
+    Why here and not inside Tesseract: Tesseract binarises only to find the layout; its LSTM reads
+    the *grey* image it is given, and on aged paper with grain and uneven tone it reads much worse
+    than from a clean bitonal page (demo pages, ``bench/ocr_engines.py``: CER 0.13 grey vs 0.07
+    bitonal, and 0.81 vs 0.70 s/page).
     """
     if grey.mode == "1":
         return grey
@@ -367,12 +369,16 @@ def _check_size(image: Image.Image) -> None:
 
 
 def _debian_package(lang: str) -> str:
-    return "tesseract-ocr-" + lang.lower().replace("_", "-")
+    """Debian's package for a Tesseract model: ``chi_sim`` → ``tesseract-ocr-chi-sim``."""
+    return "tesseract-ocr-" + lang.lower().replace("_", "-").replace("/", "-")
+
+
+_LISTABLE = re.compile(r"^[a-z_]+$")
 
 
 @functools.cache
-def _tesseract_languages(cmd: str) -> frozenset[str]:
-    """Installed Tesseract languages, asked once per process and tesseract command."""
+def _tesseract_languages(cmd: str, tessdata: str | None) -> frozenset[str]:
+    """Installed Tesseract languages, asked once per process, command and ``TESSDATA_PREFIX``."""
     import pytesseract
 
     try:
@@ -389,19 +395,25 @@ def _tesseract_languages(cmd: str) -> frozenset[str]:
 class TesseractEngine:
     """Tesseract 4/5 (LSTM) through pytesseract; the default engine.
 
-    ``psm=3`` (automatic page segmentation) is the default because personnel forms are ruled boxes
-    and columns: on the demo pages ``psm 6`` (one uniform block) reads ruled form rows so badly
-    that the character error rate rises from ≈0.07 to ≈0.4, while ``psm 3`` and ``psm 4`` tie.
+    ``psm=3`` (automatic page segmentation) is the default, chosen by measuring
+    (``bench/ocr_engines.py``, demo pages at 300 dpi, character error rate): psm 3 0.062–0.073,
+    psm 4 (one column) 0.053–0.061, psm 11 (sparse text) 0.099, psm 6 (one uniform block) 0.32 —
+    psm 6 reads ruled form rows as garbage.  psm 4 reads a little better but forces every blob into
+    a text line: specks and dust on blank or sparse pages come back as ``9``, ``@``, ``e@``, where
+    psm 3 discards them as non-text, and blank versos are common in personnel files.  All four run
+    at the same speed.
     ``oem=1`` is the LSTM engine, the only one the Debian chi_sim model carries.
 
     ``threads`` is written to ``OMP_THREAD_LIMIT``: Tesseract is built with OpenMP and would
     otherwise start a thread per core in every worker process of the ingest pool, so N workers
-    fight over N cores with N² threads.  pytesseract has no ``env`` argument — it hands
+    fight over N cores with N² threads (measured on 2 cores: one A4 page took 0.8 s with the limit
+    at 1 and 4.5 s without it, even alone).  pytesseract has no ``env`` argument — it hands
     ``os.environ`` itself to the subprocess — so :meth:`recognise` sets the variable in this
     process's environment (workers are separate processes; the pool sets it too).
 
     ``drop_red`` reads colour pages through their red channel, so red seals and red headings
-    vanish instead of garbling the black text they overlap (headings are known from the catalogue).
+    vanish instead of garbling the black text they overlap (headings are known from the catalogue;
+    CER on the demo pages, a third of them sealed: 0.073 with, 0.101 without).
     """
 
     name = "tesseract"
@@ -433,8 +445,10 @@ class TesseractEngine:
         """Raise :class:`OcrUnavailable` unless Tesseract and every language in ``lang`` are installed."""
         import pytesseract
 
-        installed = _tesseract_languages(pytesseract.pytesseract.tesseract_cmd)
-        missing = [part for part in self.lang.split("+") if part not in installed]
+        installed = _tesseract_languages(pytesseract.pytesseract.tesseract_cmd, os.environ.get("TESSDATA_PREFIX"))
+        # pytesseract lists only lower-case names (it filters with ``^[a-z_]+$``), so script models
+        # such as ``script/HanS`` cannot be checked here; Tesseract reports them when it runs.
+        missing = [part for part in self.lang.split("+") if _LISTABLE.match(part) and part not in installed]
         if missing:
             packages = ", ".join(_debian_package(m) for m in missing)
             raise OcrUnavailable(
@@ -455,8 +469,9 @@ class TesseractEngine:
         _check_size(image)
         dpi = _image_dpi(image, dpi)
         page = self.prepare(image)
-        # BMP: no compression to spend time on (pytesseract would write PNG), and leptonica reads
-        # it directly.  The resolution goes on the command line so Tesseract does not guess it.
+        # BMP: nothing to compress.  pytesseract would write PNG, and zlib on a grainy grey A4 page
+        # took 1.4 s of the 2.3 s per page.  The resolution goes on the command line so that
+        # Tesseract does not guess it from the file.
         page.format = "BMP"
         config = f"--oem {self.oem} --psm {self.psm}"
         if dpi:
@@ -497,28 +512,45 @@ class TesseractEngine:
 
 def _words_from_tsv(data: dict[str, list[Any]]) -> tuple[list[OcrWord], str]:
     """Word rows (level 5, conf ≥ 0) as :class:`OcrWord`, and the text with one line per TSV line."""
-    words: list[OcrWord] = []
-    lines: dict[tuple[int, ...], list[str]] = {}  # dicts keep insertion order: reading order
-    levels = data.get("level", [])
-    for i, level in enumerate(levels):
-        if level != 5:
-            continue
+    rows: dict[tuple[int, ...], list[tuple[str, int]]] = {}  # dicts keep insertion order: reading order
+    for i, level in enumerate(data.get("level", [])):
         conf = data["conf"][i]
-        text = normalise_text(str(data["text"][i]))
-        if not isinstance(conf, int | float) or conf < 0 or not text:
+        if level != 5 or not isinstance(conf, int | float) or conf < 0:
             continue
-        words.append(OcrWord(
-            text=text,
-            conf=float(conf),
-            left=int(data["left"][i]),
-            top=int(data["top"][i]),
-            width=int(data["width"][i]),
-            height=int(data["height"][i]),
-        ))
-        key = tuple(int(data[k][i]) for k in ("page_num", "block_num", "par_num", "line_num"))
-        lines.setdefault(key, []).append(text)
-    text = normalise_text("\n".join(" ".join(parts) for parts in lines.values()))
+        text = normalise_text(str(data["text"][i]))
+        if text:
+            key = tuple(int(data[k][i]) for k in ("page_num", "block_num", "par_num", "line_num"))
+            rows.setdefault(key, []).append((text, i))
+    words: list[OcrWord] = []
+    for line in rows.values():
+        texts = _line_punctuation([text for text, _i in line])
+        for text, (_raw, i) in zip(texts, line, strict=True):
+            words.append(OcrWord(
+                text=text,
+                conf=float(data["conf"][i]),
+                left=int(data["left"][i]),
+                top=int(data["top"][i]),
+                width=int(data["width"][i]),
+                height=int(data["height"][i]),
+            ))
+    text = normalise_text("\n".join(" ".join(text for text, _i in line) for line in rows.values()))
     return words, text
+
+
+def _line_punctuation(texts: list[str]) -> list[str]:
+    """Give a lone ``:`` word the width the page text gives it, judging by the words around it.
+
+    Tesseract returns ``：`` as a word of its own, read as ASCII; normalised alone it has no Chinese
+    neighbour, so without this the word would say ``:`` where the page text says ``：``.
+    """
+    out = list(texts)
+    for i, text in enumerate(texts):
+        if text in _TO_FULL_WIDTH:
+            before = texts[i - 1][-1] if i > 0 else ""
+            after = texts[i + 1][0] if i + 1 < len(texts) else ""
+            if any(_CJK_CHAR.match(c) for c in (before, after) if c):
+                out[i] = _TO_FULL_WIDTH[text]
+    return out
 
 
 # --- RapidOCR (PP-OCRv4) --------------------------------------------------------------------------------
@@ -569,32 +601,40 @@ class RapidOcrEngine:
     at run time).  Each detected text line becomes one :class:`OcrWord` with the axis-aligned box of
     its quadrilateral and ``conf = score × 100``.  ``dpi`` is accepted for the contract but unused:
     RapidOCR scales every page to a fixed size (2,000 px on the long side) before detection.
+    ``drop_red`` reads colour pages through their red channel, as :class:`TesseractEngine` does.
     It has no timeout of its own (it runs in-process); the ingest pool's per-page limit applies.
     """
 
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 1) -> None:
+    def __init__(self, *, threads: int = 1, drop_red: bool = True) -> None:
         self.threads = threads
+        self.drop_red = drop_red
         _import_rapidocr()  # fail at configuration time, not on the first page
 
     def __repr__(self) -> str:
-        return f"RapidOcrEngine(threads={self.threads})"
+        return f"RapidOcrEngine(threads={self.threads}, drop_red={self.drop_red})"
 
     def recognise(self, image: Image.Image, *, dpi: float | None = None) -> OcrResult:
         """Run PP-OCRv4 on ``image``; see :class:`OcrEngine` for the contract."""
         started = time.perf_counter()
         _check_size(image)
         engine = _rapidocr(self.threads)
-        page = _to_grey(image, drop_red=False) if image.mode not in ("RGB", "L") else image
-        if page.mode == "1":
-            page = page.convert("L")
+        if image.mode == "RGB" and not self.drop_red:
+            page = image
+        else:
+            # Dropping red ink matters even more here than for Tesseract: a seal over three lines of
+            # text made PP-OCR drop all three (CER 0.37 on that page, 0.02 through the red channel;
+            # 0.039 vs 0.008 over the benchmark pages).
+            page = _to_grey(image, drop_red=self.drop_red)
+            if page.mode == "1":
+                page = page.convert("L")
         try:
             lines, _elapsed = engine(page)
         except MemoryError:
             raise
         except Exception as exc:  # onnxruntime, OpenCV and numpy errors have no common base
-            raise OcrError(f"RapidOCR failed: {exc}") from exc
+            raise OcrError(f"RapidOCR failed: {type(exc).__name__}: {exc}") from exc
         words = _words_from_rapid(lines or (), image.size)
         text = normalise_text("\n".join(" ".join(w.text for w in line) for line in _group_lines(words)))
         seconds = time.perf_counter() - started

@@ -8,6 +8,7 @@ a callback as soon as it is ready, so the caller can checkpoint progress.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -23,7 +24,7 @@ from ingest.errors import IngestError
 from ingest.imaging import decode, make_thumb, make_view, page_metrics
 from ingest.model import OcrResult, PageMetrics, PageRef, PageResult, StoredKeys
 from ingest.ocr import OcrError, get_engine
-from ingest.sources import read_page_bytes
+from ingest.sources import read_page
 from storage import ObjectExists, ObjectStore, StorageError, open_store, sha256_bytes
 
 __all__ = ["PageContext", "original_key", "process_page", "run_pages"]
@@ -47,10 +48,10 @@ def process_page(ref: PageRef, ctx: PageContext) -> PageResult:
     """Read, decode, measure, store and recognise one page.  Never raises for bad input."""
     started = time.perf_counter()
     try:
-        data, fmt = read_page_bytes(Path(ctx.package_root), ref)
-        image = decode(data, max_pixels=ctx.max_pixels, source=ref.label)
-        metrics = page_metrics(image, fmt, data)
-        keys = store_page(data, fmt, image, _store(ctx.store_url))
+        page = read_page(Path(ctx.package_root), ref)  # original bytes, lossless (PDF images extracted as-is)
+        image = decode(page.data, max_pixels=ctx.max_pixels, source=ref.label)
+        metrics = page_metrics(image, page.format, page.data, dpi=page.dpi)
+        keys = store_page(page.data, page.format, image, _store(ctx.store_url))
         ocr = recognise(image, metrics, ctx)
     except IngestError as exc:
         return PageResult(ref, error=exc.code, message=str(exc), seconds=time.perf_counter() - started)
@@ -69,10 +70,9 @@ def original_key(sha256: str, fmt: str) -> str:
 
 
 def _put_once(store: ObjectStore, key: str, data: bytes, content_type: str) -> None:
-    try:
+    # content-addressed: ObjectExists means the same bytes are already there (a re-run or a resumed job)
+    with contextlib.suppress(ObjectExists):
         store.put(key, data, content_type=content_type)
-    except ObjectExists:
-        pass  # content-addressed: the same bytes are already there (a re-run or a resumed job)
 
 
 def store_page(data: bytes, fmt: str, image: Image.Image, store: ObjectStore) -> StoredKeys:

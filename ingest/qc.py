@@ -342,6 +342,27 @@ def _hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+def _ocr_signature(result: PageResult) -> str | None:
+    """The page's text without whitespace, when OCR produced some; ``None`` otherwise."""
+    if result.ocr is None or not result.ocr.text.strip():
+        return None
+    return "".join(result.ocr.text.split())
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    """Near-identical OCR text, or no text to compare (then the perceptual hash decides alone).
+
+    Sparse forms on mostly white paper share their low-frequency picture, so a perceptual
+    hash alone calls two different one-line pages "the same"; when both pages were read,
+    a rescan must also say (nearly) the same thing.
+    """
+    if a is None or b is None:
+        return True
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.85
+
+
 def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[Finding]:
     """Pages scanned twice: 重扫.
 
@@ -350,11 +371,13 @@ def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[
     warning (the same sheet scanned again, or two near-identical forms — a person
     decides).  Each later page is reported once, against the first page it repeats.
     Blank pages are left out of the perceptual comparison: all blank pages look
-    alike.  A page without a usable hash is skipped.
+    alike.  A page without a usable hash is skipped.  When both pages have OCR
+    text, the texts must also agree (see :func:`_same_text`).
     """
     findings: list[Finding] = []
     first_by_sha: dict[str, int] = {}
     hashed: list[tuple[int, int]] = []  # (order, phash) of earlier non-blank pages
+    texts = {r.ref.order: _ocr_signature(r) for r in results}
     for result in _by_order(results):
         order = result.ref.order
         if result.keys is not None and result.keys.sha256:
@@ -378,7 +401,8 @@ def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[
         except (TypeError, ValueError):
             continue
         match = next(
-            ((o, d) for o, h in hashed if (d := _hamming(phash, h)) <= settings.duplicate_hamming),
+            ((o, d) for o, h in hashed
+             if (d := _hamming(phash, h)) <= settings.duplicate_hamming and _same_text(texts[order], texts[o])),
             None,
         )
         if match is not None:

@@ -2,7 +2,7 @@
 
 A page is a whole image file (JPEG, PNG, JPEG 2000, single-page TIFF), one frame of a multi-page TIFF,
 or one page of an image-only PDF.  :func:`read_page_bytes` returns the bytes that are archived as the
-page's original, and their format:
+page's original, and their format (:func:`read_page` also the resolution a PDF states for the page):
 
 * a single-image file comes back byte for byte;
 * a TIFF frame is cut out into a single-page TIFF by copying its tags and its compressed strips (or

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from archive.intake.models import IngestJob, JobStatus, Page, PageCheckpoint
 from archive.extensions import db
+from archive.intake.models import IngestJob, JobStatus, Page, PageCheckpoint
 from storage import ObjectNotFound, ObjectStore, StorageError
 
 __all__ = ["FixityReport", "verify_storage"]

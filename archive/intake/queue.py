@@ -129,7 +129,9 @@ def run_worker(app: Flask, *, once: bool = False, timeout: float = 5.0) -> int:
     """``dangan worker``: take job ids from Redis and run them; returns how many ran."""
     url = app.config.get("DANGAN_QUEUE_URL", "")
     if not url.startswith("redis"):
-        raise RuntimeError("dangan worker needs DANGAN_QUEUE_URL=redis://… (the embedded queue runs in the web process)")
+        raise RuntimeError(
+            "dangan worker needs DANGAN_QUEUE_URL=redis://… (the embedded queue runs in the web process)"
+        )
     rq = RedisQueue(url)
     with app.app_context():
         recovered = requeue_stale(rq, float(app.config.get("DANGAN_JOB_STALE_MINUTES", 10)))

@@ -91,7 +91,7 @@ def run_job(job_id: int, *, workers: int | None = None,
             paths = _materialise(job, Path(work))
             _step(job, "open package")
             package = open_package(paths, Path(work) / "package")
-            _import_catalogue(job, package.catalogue_sources)
+            _import_catalogue(job, [Path(package.root) / s for s in package.catalogue_sources])
             plans = _plan(job, package)
             _checkpoint_pages(job, package.root, plans, progress)
             outcomes = _record_files(job, plans, package.problems, progress)
@@ -156,14 +156,14 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
     return result
 
 
-def _import_catalogue(job: IngestJob, sources: tuple[str, ...]) -> None:
+def _import_catalogue(job: IngestJob, sources: list[Path]) -> None:
     """Import the package's 目录/人员 for files that have no catalogue yet (existing ones are kept)."""
     if not sources:
         return
     from archive.catalogue.importer import import_paths
 
     _step(job, "import catalogue")
-    result = import_paths([Path(s) for s in sources], replace=False)
+    result = import_paths(sources, replace=False)
     real = [e for e in result.errors if e.code != "catalogue_exists"]
     record("catalogue.import", outcome="ok" if not real else "failed", target_type="ingest_job", target_id=job.id,
            details={"files": result.imported_files, "materials": result.imported_materials,

@@ -8,8 +8,7 @@ import random
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file
-from flask import url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -89,7 +88,10 @@ def upload():  # type: ignore[no-untyped-def]
             for index, upload in enumerate(f for f in form.files.data if f and f.filename):
                 name = Path(upload.filename.replace("\\", "/")).name or f"upload-{index}"
                 key = f"incoming/{batch}/{index:03d}-{name}"
-                store.put(key, upload.stream, content_type=upload.mimetype or "application/octet-stream")
+                try:
+                    store.put(key, upload.stream, content_type=upload.mimetype or "application/octet-stream")
+                finally:
+                    upload.close()  # large uploads are temporary files: close them now, not at exit
                 keys.append(STORE_PREFIX + key)
                 names.append(name)
         except StorageError as exc:

@@ -44,7 +44,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp: Path = tmp_path_factory.mktemp("live")
-    app = make_app(tmp, f"sqlite:///{tmp / 'live.sqlite3'}", TESTING=False)
+    app = make_app(tmp, f"sqlite:///{tmp / 'live.sqlite3'}", TESTING=False, DANGAN_QUEUE_URL="embedded://",
+                   DANGAN_INGEST_WORKERS=1)
     migrate_fresh(app)
     from archive.demo.cli import load_demo
 
