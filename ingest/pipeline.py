@@ -12,6 +12,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -145,8 +146,10 @@ def run_pages(
                 return
             on_result(process_page(ref, ctx))
         return
-    # forkserver: never fork a process that runs web-server threads.
-    mp = multiprocessing.get_context("forkserver")
+    # Never fork a process that runs other threads (the web server's): use forkserver there.  A
+    # single-threaded command line may fork, which starts the workers without re-importing anything.
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    mp = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker) as pool:
         pending: set[Future[PageResult]] = set()
         exhausted = False
