@@ -33,5 +33,17 @@ if [ -z "${DANGAN_TEST_DATABASE_URL:-}" ]; then
 fi
 echo "==> PostgreSQL for tests: ${DANGAN_TEST_DATABASE_URL:-none}"
 
+# Redis (the district deployment's job queue) on 127.0.0.1:6379, started when none answers.
+if ! .venv/bin/python -c "import redis; redis.Redis(host='127.0.0.1', port=6379, socket_timeout=2).ping()" 2>/dev/null; then
+  SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
+  if ! command -v redis-server >/dev/null; then
+    echo "==> installing Redis"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  fi
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  sleep 1
+fi
+
 .venv/bin/ruff check $(ls -d archive ingest search storage tests bench 2>/dev/null)
 .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

@@ -201,7 +201,8 @@ def _plan(job: IngestJob, package: Any) -> list[_FilePlan]:
                 plan.shas[page.order] = sha256_bytes(data)
             except IngestError:
                 pass  # the pipeline reports it as the page's finding
-            if current.get(page.order) == plan.shas.get(page.order):
+            sha = plan.shas.get(page.order)
+            if sha is not None and current.get(page.order) == sha:
                 continue  # this exact page is already stored at this position
             if (ref.archive_no, page.order) in checkpointed:
                 continue
@@ -251,6 +252,22 @@ def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
                   progress: Callable[[IngestJob], None] | None) -> list[FileOutcome]:
     _step(job, "record")
     outcomes = [FileOutcome(**o) for o in json.loads(job.summary or "[]")]
+    planned = {plan.ref.archive_no for plan in plans} | {o.archive_no for o in outcomes}
+    unreadable: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.archive_no and problem.archive_no not in planned:
+            unreadable.setdefault(problem.archive_no, []).append(problem.message)
+    for archive_no, messages in sorted(unreadable.items()):
+        # a whole file that could not be opened (an encrypted or broken PDF, say): rejected, named
+        record("ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
+               details={"job": job.id, "status": "rejected", "reasons": messages})
+        findings = [{"rule": "UNREADABLE_PAGE", "severity": "error", "material": None, "page": None,
+                     "message": m} for m in messages]
+        outcomes.append(FileOutcome(archive_no, "rejected", 0, findings))
+    loose = [p.message for p in problems if not p.archive_no]
+    if loose:
+        job.step = "; ".join(loose)[:200]
+    db.session.commit()
     for plan in plans:
         outcome = _record_file(job, plan, problems)
         outcomes.append(outcome)
@@ -281,7 +298,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     for ref in plan.ref.pages:
         if ref.order in fresh:
             results.append(fresh[ref.order])
-        elif ref.order in current and current[ref.order].sha256 == plan.shas.get(ref.order):
+        elif ref.order in current and plan.shas.get(ref.order) == current[ref.order].sha256:
             results.append(page_as_result(current[ref.order], ref))
     materials = list(file.materials)
     refs = [MaterialRef(m.class_no, m.subclass, m.seq, m.title, m.pages, m.id) for m in materials]

@@ -25,6 +25,8 @@ def test_who_has_seen_this_file(page, browser, live_server):
     page.fill("[data-testid=a-user]", "desheng")
     page.select_option("[data-testid=a-action]", "file.view")
     page.click("[data-testid=a-submit]")
+    page.wait_for_url("**user=desheng*")
+    page.wait_for_load_state()
     rows = page.locator("[data-testid=events] tbody tr")
     assert rows.count() >= 1 and archive_no in rows.first.inner_text()
     rows.first.locator(f"text={archive_no}").click()

@@ -34,6 +34,8 @@ def test_browse_filter_and_open_a_file(page, live_app):
     page.click("nav.mainnav >> text=档案")
     page.fill("[data-testid=f-archive-no]", archive_no)
     page.click("[data-testid=f-submit]")
+    page.wait_for_url("**archive_no=*")
+    page.wait_for_load_state()
     rows = page.locator("[data-testid=files] tbody tr")
     assert rows.count() == 1
     row_text = rows.first.inner_text()

@@ -115,13 +115,14 @@ def world(app, factory):
 
         from archive.audit.models import AuditFlag
 
-        db.session.add(AuditFlag(id=1, rule="OFF_HOURS", event_seq=1, occurred_at=dt.datetime(2026, 1, 1),
-                                 summary="test"))
+        flag = AuditFlag(rule="OFF_HOURS", event_seq=1, occurred_at=dt.datetime(2026, 1, 1), summary="test")
+        db.session.add(flag)
         db.session.commit()
+        flag_id = flag.id
     return {
         "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
-        "own_ingest": factory.ingested(own), "other_ingest": factory.ingested(other),
+        "own_ingest": factory.ingested(own), "other_ingest": factory.ingested(other), "flag_id": flag_id,
     }
 
 
@@ -135,7 +136,8 @@ def _url(app, endpoint, world, which):
     if "user_id" in rule.arguments:
         values["user_id"] = world["users"]["archivist-street"].id
     ingested = world[f"{which}_ingest"]
-    extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": 1, "fmt": "csv",
+    extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": world["flag_id"],
+             "fmt": "csv",
              "job_id": ingested["job"], "page_id": ingested["pages"][0], "finding_id": ingested["finding"],
              "check_id": ingested["check"]}
     values.update({k: v for k, v in extra.items() if k in rule.arguments})
