@@ -77,12 +77,31 @@ def load_demo(people_count: int, images_for: int, seed: int, package_dir: Path) 
     }
 
 
+def _ingest_demo(package_dir: Path) -> None:
+    """Run the demo package's page images through the real pipeline, with a progress bar."""
+    from archive.intake.service import create_job, run_job
+
+    job = create_job([str(package_dir)], created_by="demo", street=None, source="demo package")
+    db.session.commit()
+    with click.progressbar(length=1, label="ingesting demo scans (OCR)", show_pos=True, show_eta=True) as bar:
+
+        def progress(j) -> None:  # type: ignore[no-untyped-def]
+            bar.length = max(j.pages_total, 1)
+            bar.update(j.pages_done - bar.pos)
+
+        outcomes = run_job(job.id, progress=progress)
+    for o in outcomes:
+        click.echo(f"  {o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} QC findings")
+
+
 @click.command("demo")
 @click.option("--people", "people_count", default=300, show_default=True, help="How many retirees.")
-@click.option("--images", "images_for", default=3, show_default=True, help="How many files get page images.")
+@click.option("--images", "images_for", default=2, show_default=True, help="How many files get page images.")
 @click.option("--seed", default=2020, show_default=True)
 @click.option("--force", is_flag=True, help="Load even if the database already has accounts.")
-def demo_command(people_count: int, images_for: int, seed: int, force: bool) -> None:
+@click.option("--ingest/--no-ingest", default=True, show_default=True,
+              help="Also ingest the scanned pages (OCR) so the page viewer has something to show.")
+def demo_command(people_count: int, images_for: int, seed: int, force: bool, ingest: bool) -> None:
     """Create the schema, load synthetic retirees and demo accounts, print the log-ins."""
     upgrade()
     if db.session.scalar(select(func.count()).select_from(User)) and not force:
@@ -95,6 +114,8 @@ def demo_command(people_count: int, images_for: int, seed: int, force: bool) -> 
             f"loaded {summary['files']} files, {summary['materials']} catalogue entries; "
             f"scan package at {summary['package']}"
         )
+        if ingest and images_for:
+            _ingest_demo(package_dir)
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, street, name in DEMO_ACCOUNTS:
         click.echo(f"  {username:10} {role.value:10} {street or '区级 (district)':16} {name}")
