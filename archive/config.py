@@ -76,6 +76,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "WTF_CSRF_TIME_LIMIT": None,
         "DANGAN_OCR_ENGINE": env.get("DANGAN_OCR_ENGINE", "tesseract"),
         "DANGAN_INGEST_WORKERS": int(env.get("DANGAN_INGEST_WORKERS", "0")),  # 0: one per core
+        "DANGAN_STORAGE_VERIFY_HOURS": float(env.get("DANGAN_STORAGE_VERIFY_HOURS", "24")),
         "DANGAN_JOB_STALE_MINUTES": float(env.get("DANGAN_JOB_STALE_MINUTES", "10")),
         "DANGAN_AUDIT_ANCHOR_MINUTES": float(env.get("DANGAN_AUDIT_ANCHOR_MINUTES", "15")),
         "DANGAN_AUDIT_WORK_HOURS": env.get("DANGAN_AUDIT_WORK_HOURS", "07-20"),

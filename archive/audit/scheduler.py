@@ -39,15 +39,45 @@ def run_once(app: Flask) -> None:
             db.session.remove()
 
 
+def verify_storage_once(app: Flask) -> None:
+    """Re-hash every stored page (``dangan storage verify``) and record the result as an audit event."""
+    from archive.intake.fixity import verify_storage
+    from archive.objects import get_store
+
+    with app.app_context():
+        try:
+            report = verify_storage(get_store())
+            db.session.rollback()
+            record("storage.verify", outcome="ok" if report.ok else "failed",
+                   details={"pages": report.pages, "missing": len(report.missing), "altered": len(report.altered),
+                            "orphaned": len(report.orphaned), "scheduled": True})
+            db.session.commit()
+            if not report.ok:
+                log.error("storage verify: %d missing, %d altered, %d orphaned objects",
+                          len(report.missing), len(report.altered), len(report.orphaned))
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduled storage verify failed; it will be retried")
+        finally:
+            db.session.remove()
+
+
 def start(app: Flask) -> threading.Event:
-    """Start the daemon thread; set the returned event to stop it."""
+    """Start the daemon threads (anchors + anomaly scan; storage fixity); set the returned event to stop them."""
     minutes = float(app.config.get("DANGAN_AUDIT_ANCHOR_MINUTES", 15))
+    verify_hours = float(app.config.get("DANGAN_STORAGE_VERIFY_HOURS", 24))
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(minutes * 60):
             run_once(app)
 
+    def fixity() -> None:
+        while not stop.wait(verify_hours * 3600):
+            verify_storage_once(app)
+
     threading.Thread(target=loop, name="dangan-audit", daemon=True).start()
-    log.info("audit anchors every %s minutes", minutes)
+    if verify_hours > 0:
+        threading.Thread(target=fixity, name="dangan-fixity", daemon=True).start()
+    log.info("audit anchors every %s minutes; storage verify every %s hours", minutes, verify_hours or "never")
     return stop

@@ -172,3 +172,14 @@ def test_crash_mid_job_resumes_without_duplicates(app, tmp_path, no_ocr):
 def test_worker_processes(app, tmp_path, no_ocr):
     code, outcomes = ingest(app, build(tmp_path / "pkg", [FileSpec("XC-T-000011")]), workers=2)
     assert code == 0 and outcomes[0]["pages"] == 7
+
+
+def test_scheduled_storage_verify_records_its_result(app, tmp_path, no_ocr):
+    from archive.audit.models import AuditEvent
+    from archive.audit.scheduler import verify_storage_once
+
+    assert ingest(app, build(tmp_path / "pkg", [FileSpec("XC-T-000012")]))[0] == 0
+    verify_storage_once(app)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "storage.verify"))
+        assert event.outcome == "ok" and json.loads(event.details)["pages"] == 7
