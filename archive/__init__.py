@@ -24,6 +24,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.audit import init_app as init_audit
     from archive.catalogue import init_app as init_catalogue
     from archive.config import load_config
+    from archive.fulltext import init_app as init_fulltext
     from archive.intake import init_app as init_intake
     from archive.web import init_app as init_web
 
@@ -40,6 +41,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_accounts(app)
     init_catalogue(app)
     init_intake(app)
+    init_fulltext(app)
     init_web(app)
     init_audit(app)
     cli.init_app(app)

@@ -98,6 +98,10 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     backend_app.extensions["dangan.store"] = LocalStore(tmp_path / "objects")
     session_store_url = backend_app.config["DANGAN_STORAGE_URL"]
     backend_app.config["DANGAN_STORAGE_URL"] = f"file://{tmp_path / 'objects'}"  # worker processes open it by URL
+    # …and an empty search index of its own (opened on first use from this URL)
+    session_search_url = backend_app.config["DANGAN_SEARCH_URL"]
+    backend_app.config["DANGAN_SEARCH_URL"] = f"whoosh://{tmp_path / 'index'}"
+    backend_app.extensions.pop("dangan.index", None)
     with backend_app.app_context():
         engine = db.engine
     connection = engine.connect()
@@ -116,6 +120,10 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     finally:
         backend_app.extensions.pop("dangan.store", None)
         backend_app.config["DANGAN_STORAGE_URL"] = session_store_url
+        index = backend_app.extensions.pop("dangan.index", None)
+        if index is not None:
+            index.close()
+        backend_app.config["DANGAN_SEARCH_URL"] = session_search_url
         db.session.remove()
         db.session = original
         if outer.is_active:

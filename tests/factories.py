@@ -75,7 +75,7 @@ class Factory:
             _ = file.person, list(file.materials)  # loaded now, readable after the context ends
             return file
 
-    def ingested(self, file: ArchiveFile, *, pages: int = 2):  # type: ignore[no-untyped-def]
+    def ingested(self, file: ArchiveFile, *, pages: int = 2, texts: list[str] | None = None):  # type: ignore[no-untyped-def]
         """A finished job with ``pages`` stored pages of ``file``, a finding and a spot check (real objects)."""
         import io
 
@@ -93,7 +93,8 @@ class Factory:
             db.session.add(job)
             db.session.flush()
             created = []
-            for n in range(1, pages + 1):
+            texts = texts or [f"干部履历表 第{n}页" for n in range(1, pages + 1)]
+            for n, text in enumerate(texts, start=1):
                 buffer = io.BytesIO()
                 Image.new("L", (60, 80), 255 - n).save(buffer, "JPEG")
                 data = buffer.getvalue()
@@ -107,7 +108,7 @@ class Factory:
                             job_id=job.id, position=n, page_in_material=n, backend=store.name,
                             original_key=keys[0], sha256=sha, size=len(data), view_key=keys[1], thumb_key=keys[2],
                             format="jpeg", compression="jpeg", width=60, height=80, dpi=300.0, colour="grey",
-                            phash="0" * 16, ocr_engine="tesseract", ocr_text=f"干部履历表 第{n}页", ocr_conf=90.0,
+                            phash="0" * 16, ocr_engine="tesseract", ocr_text=text, ocr_conf=90.0,
                             words='[["干部履历表", 90, 1, 1, 30, 8]]')
                 db.session.add(page)
                 db.session.flush()
@@ -117,4 +118,7 @@ class Factory:
             check = SpotCheck(job_id=job.id, page_id=created[0].id)
             db.session.add_all([finding, check])
             db.session.commit()
+            from archive.fulltext.indexing import reindex_files
+
+            reindex_files([file.id])
             return {"job": job.id, "pages": [p.id for p in created], "finding": finding.id, "check": check.id}

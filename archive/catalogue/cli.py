@@ -35,6 +35,9 @@ def import_command(paths: tuple[Path, ...], replace: bool, as_json: bool) -> Non
                     "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
                     "sources": [str(p) for p in paths][:20], "replace": replace})
     db.session.commit()
+    from archive.fulltext import flush_reindex
+
+    flush_reindex()
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

@@ -354,6 +354,10 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
            details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),
                     "findings": len(findings)})
     db.session.commit()
+    from archive.fulltext.indexing import reindex_files
+
+    reindex_files([file.id])  # after the commit: the index only ever holds committed pages
+    db.session.info.get("dangan_reindex_committed", set()).discard(file.id)
     return FileOutcome(archive_no, status, stored, findings_as_json(findings))
 
 

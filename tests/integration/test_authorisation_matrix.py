@@ -62,6 +62,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "intake.page_image": {A, P},
     "intake.page_thumb": {A, P},
     "intake.page_original": {A},
+    "fulltext.search": {A, P},
 }
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.

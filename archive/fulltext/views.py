@@ -1,0 +1,91 @@
+"""The search page: one box, field filters, facets, hits per page grouped by file, scope applied in the engine."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from archive.accounts.models import Role
+from archive.audit import record
+from archive.catalogue.models import ArchiveFile, Person
+from archive.extensions import db
+from archive.fulltext.indexing import get_index
+from archive.geo import STREETS
+from archive.security import requires
+from search import QueryError
+
+bp = Blueprint("fulltext", __name__)
+
+PER_PAGE = 20
+MAX_PAGE = 50  # 1,000 hits deep: beyond that, narrow the query
+
+
+def scope_streets(street: str | None = None) -> list[str] | None:
+    """The streets the current user may search (None: all), narrowed by a street facet."""
+    allowed = None if current_user.street is None else [current_user.street]
+    if street:
+        if street not in STREETS or (allowed is not None and street not in allowed):
+            return []
+        return [street]
+    return allowed
+
+
+def full_query(q: str, args: dict[str, str]) -> str:
+    """The typed query plus the facet filters the user clicked, in the same syntax."""
+    parts = [q] if q else []
+    if args.get("class"):
+        parts.append(f"类别:{args['class']}")
+    if args.get("employer"):
+        parts.append(f'单位:"{args["employer"]}"')
+    if args.get("decade", "").isdigit():
+        start = int(args["decade"])
+        parts.append(f"形成时间:{start}..{start + 9}")
+    return " ".join(parts)
+
+
+@bp.route("/search")
+@requires(Role.ARCHIVIST, Role.APPROVER)
+def search():  # type: ignore[no-untyped-def]
+    q = (request.args.get("q") or "").strip()
+    facets_in = {k: (request.args.get(k) or "").strip()[:100] for k in ("class", "employer", "street", "decade")}
+    try:
+        page = max(1, min(MAX_PAGE, int(request.args.get("page", "1"))))
+    except ValueError:
+        page = 1
+    if not q and not any(facets_in.values()):
+        return render_template("fulltext/search.html", q=q, results=None, error=None, groups=[], args=facets_in,
+                               page=page, pages=0)
+    query = full_query(q, facets_in)
+    streets = scope_streets(facets_in["street"])
+    error, results = None, None
+    try:
+        results = get_index().search(query, streets=streets, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    except QueryError as exc:
+        error = str(exc)
+    record("search.query", outcome="ok" if error is None else "failed",
+           details={"q": q[:500], "filters": {k: v for k, v in facets_in.items() if v}, "scope": streets,
+                    "total": results.total if results else None, "page": page, "error": error})
+    db.session.commit()
+    groups = _group(results.hits) if results else []
+    pages = min(MAX_PAGE, -(-results.total // PER_PAGE)) if results else 0
+    return render_template("fulltext/search.html", q=q, results=results, error=error, groups=groups,
+                           args=facets_in, page=page, pages=pages, Markup=Markup)
+
+
+def _group(hits):  # type: ignore[no-untyped-def]
+    """Hits grouped by file in rank order, with the person for each file."""
+    order: list[int] = []
+    by_file: dict[int, list] = {}
+    for hit in hits:
+        if hit.file_id not in by_file:
+            order.append(hit.file_id)
+            by_file[hit.file_id] = []
+        by_file[hit.file_id].append(hit)
+    rows = {f.id: (f, p) for f, p in db.session.execute(
+        select(ArchiveFile, Person).outerjoin(Person, ArchiveFile.person_id == Person.id)
+        .where(ArchiveFile.id.in_(order)))}
+    return [(rows[i][0], rows[i][1], by_file[i]) for i in order if i in rows]
+
+
