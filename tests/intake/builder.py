@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,10 +90,13 @@ def build(root: Path, files: list[FileSpec], *, catalogue: bool = True) -> Path:
             w = csv.writer(fh)
             w.writerow(["档号", "姓名", "性别", "身份证号", "出生日期", "原单位", "单位层级", "退休时间", "户籍区",
                         "户籍街道", "常住区", "常住街道", "党员"])
-            for n, f in enumerate(files):
+            for f in files:
                 if f.in_catalogue:
-                    number = make_id_number("110102", dt.date(1950, 1, 1 + n), 11 + 2 * n)
-                    w.writerow([f.archive_no, f.name, "男", number, "1950-01", "北京第一机床厂", "市属", "2010",
+                    # distinct per 档号, so packages built in one database never share a person
+                    h = zlib.crc32(f.archive_no.encode())
+                    born = dt.date(1940 + h % 20, 1 + h % 12, 1 + h % 28)
+                    number = make_id_number("110102", born, (2 * (h // 7) + 1) % 1000)
+                    w.writerow([f.archive_no, f.name, "男", number, born.isoformat(), "北京第一机床厂", "市属", "2010",
                                 "西城", "德胜", "西城", "德胜", "是" if f.party_member else "否"])
     for f_index, f in enumerate(files):
         folder = root / f.archive_no

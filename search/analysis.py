@@ -1,0 +1,385 @@
+"""Chinese text analysis shared by both search backends.
+
+One analysis feeds both engines, so a query means the same thing whichever backend answers it.
+
+Index side, for every analysed field (page text, name, employer, material title, 档号, ID number):
+
+* ``words`` — matched without positions: every CJK character, every dictionary word that occurs
+  anywhere in the text (jieba's *full* mode, which enumerates every dictionary word of the prefix DAG, not
+  just the words of one segmentation), and every Latin/digit token whole, plus the parts of tokens joined
+  by ``-``/``/``/``.``/``_`` (``xc-2020-000123`` also gives ``xc``, ``2020``, ``000123``).
+* ``grams`` — positional, for phrases: each CJK run as overlapping bigrams (a one-character run as
+  itself), each Latin/digit token whole.
+
+Query side (:func:`plan`): a one-character or dictionary-word CJK term is one posting list in ``words``
+(full mode guarantees that a dictionary word is indexed wherever it occurs as a substring, however jieba
+would have segmented the sentence); any other CJK string (names the dictionary lacks, strings OCR
+split) is the phrase of its bigrams in ``grams``.  So a CJK term matches exactly the pages that contain
+it as a substring, and common words stay a single posting list — which is what keeps tantivy in
+milliseconds at a million pages (see DESIGN.md, "Search: what was measured").
+
+Normalisation: NFKC (full-width → half-width), lower case, dashes unified, and whitespace *between two
+CJK characters* removed, because OCR inserts spaces and line breaks inside words ("退 休 审 批",
+"退休审" and "批表" on two lines).  Latin/digit runs are kept whole, so an 18-character ID number or a 档号 is one token
+and a prefix of it does not match.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from search.base import PageDoc
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "SEGMENTER",
+    "TEXT_FIELDS",
+    "Analysed",
+    "IndexFields",
+    "Phrase",
+    "Word",
+    "analyse",
+    "analyse_values",
+    "formed_key",
+    "highlight",
+    "index_fields",
+    "is_word",
+    "normalise",
+    "plan",
+]
+
+log = logging.getLogger(__name__)
+
+# Bump when tokens change: an index written by another version is discarded on open (it is derived data).
+ANALYSIS_VERSION = 1
+
+# The analysed fields every backend indexes, each as "<name>_w" (words) and "<name>_g" (grams).
+TEXT_FIELDS: tuple[str, ...] = ("text", "name", "employer", "title", "archive", "id")
+
+MAX_TOKEN_CHARS = 64  # a longer Latin/digit run is OCR noise or a pasted blob, not an identifier
+SEPARATOR = "|"  # grams token between the values of a multi-valued field: no phrase spans two values
+
+# CJK ideographs (URO, extension A, compatibility, the supplementary planes) and 〇 as in 一九八〇年.
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Whitespace between two CJK characters is an OCR artefact (or a line wrap), never a word boundary.
+_CJK_GAP_RE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+# A token is a CJK run or a Latin/digit run; separators join parts of one identifier.  The two character
+# classes are disjoint, so the pattern cannot backtrack catastrophically.
+_AL = f"[^\\W_{_CJK}]"
+_TOKEN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<al>{_AL}+(?:[-_/.]{_AL}+)*)")
+_PART_RE = re.compile(f"{_AL}+")
+_DASH_RE = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63]")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _load_segmenter() -> tuple[str, object]:
+    """Full-mode cut of rjieba (jieba-rs, ~17 k pages/s here) if installed, else of jieba (same dictionary)."""
+    try:
+        import rjieba
+
+        return "rjieba", rjieba.cut_all
+    except ImportError:  # pragma: no cover - rjieba is a dependency; jieba only as a fallback
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        log.warning("rjieba not installed: falling back to jieba (slower indexing)")
+        return "jieba", lambda text: list(jieba.cut_all(text))
+
+
+SEGMENTER, _cut_all = _load_segmenter()
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, unified dashes: full-width ＸＣ－２０２０ and xc-2020 are the same string."""
+    return _DASH_RE.sub("-", unicodedata.normalize("NFKC", text).lower())
+
+
+def _compact(text: str) -> str:
+    """Normalise and join CJK characters that OCR separated with spaces or line breaks."""
+    return _CJK_GAP_RE.sub("", normalise(text))
+
+
+def _pieces(text: str) -> list[tuple[bool, str]]:
+    """(is_cjk, token) for each CJK run and each Latin/digit token of already compacted text."""
+    out = []
+    for m in _TOKEN_RE.finditer(text):
+        if m.lastgroup == "cjk":
+            out.append((True, m.group()))
+        else:
+            out.append((False, m.group()[:MAX_TOKEN_CHARS]))
+    return out
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+def _dict_words(run: str) -> list[str]:
+    """Every dictionary word of two or more characters occurring in ``run`` (one per occurrence)."""
+    return [w for w in _cut_all(run) if len(w) > 1]
+
+
+@lru_cache(maxsize=65536)
+def is_word(term: str) -> bool:
+    """Whether a CJK string is a dictionary word, i.e. indexed in ``words`` wherever it occurs."""
+    return len(term) > 1 and term in _cut_all(term)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """Tokens of one field: ``words`` (no positions) and ``grams`` (positional)."""
+
+    words: list[str]
+    grams: list[str]
+
+    def joined(self) -> tuple[str, str]:
+        """Space-joined (words, grams), as both engines' whitespace tokenizers take them."""
+        return " ".join(self.words), " ".join(self.grams)
+
+
+def analyse(text: str) -> Analysed:
+    """Tokens of one text value (see the module docstring)."""
+    words: list[str] = []
+    grams: list[str] = []
+    for cjk, tok in _pieces(_compact(text)):
+        if cjk:
+            words.extend(tok)
+            if len(tok) > 1:
+                words.extend(_dict_words(tok))
+            grams.extend(_bigrams(tok))
+        else:
+            words.append(tok)
+            parts = _PART_RE.findall(tok)
+            if len(parts) > 1:
+                words.extend(parts)
+            grams.append(tok)
+    return Analysed(words, grams)
+
+
+def analyse_values(values: Iterable[str]) -> Analysed:
+    """Tokens of several values of one field; no phrase matches across two values."""
+    words: list[str] = []
+    grams: list[str] = []
+    for value in values:
+        a = analyse(value)
+        if not a.grams:
+            continue
+        if grams:
+            grams.append(SEPARATOR)
+        words.extend(a.words)
+        grams.extend(a.grams)
+    return Analysed(words, grams)
+
+
+# --- query side -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    """Match ``token`` in a field's ``words``."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Match ``tokens`` at consecutive positions in a field's ``grams`` (one token: a term)."""
+
+    tokens: tuple[str, ...]
+
+
+Clause = Word | Phrase
+
+
+def plan(value: str) -> tuple[Clause, ...]:
+    """What a search string must match in one field: clauses that must all hold (empty: nothing to search).
+
+    One piece: a CJK character or dictionary word → :class:`Word`; any other CJK string → bigram
+    :class:`Phrase`; a Latin/digit token → :class:`Word` (whole token or a part of one).  Several pieces
+    ("1985年3月", "xc 2020", "退休，审批") → one positional phrase; a single CJK character at either end
+    becomes a separate :class:`Word`, because in the text it may be part of a longer run whose bigrams
+    the phrase could not name.
+    """
+    pieces = _pieces(_compact(value))
+    if not pieces:
+        return ()
+    if len(pieces) == 1:
+        cjk, tok = pieces[0]
+        if not cjk or len(tok) == 1 or is_word(tok):
+            return (Word(tok),)
+        return (Phrase(tuple(_bigrams(tok))),)
+    loose: list[Clause] = []
+    if pieces[0][0] and len(pieces[0][1]) == 1:
+        loose.append(Word(pieces.pop(0)[1]))
+    if len(pieces) > 1 and pieces[-1][0] and len(pieces[-1][1]) == 1:
+        loose.append(Word(pieces.pop()[1]))
+    tokens: list[str] = []
+    for cjk, tok in pieces:
+        tokens.extend(_bigrams(tok) if cjk else [tok])
+    return (Phrase(tuple(tokens)), *loose)
+
+
+# --- documents -------------------------------------------------------------------------------------------
+
+
+def formed_key(formed: str) -> int | None:
+    """``"1985-03-12"`` → 19850312, ``"1985-03"`` → 19850300, ``"1985"`` → 19850000; None if not a date."""
+    m = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", formed or "")
+    if not m:
+        return None
+    year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    if month > 12 or day > 31:
+        return None
+    return year * 10000 + month * 100 + day
+
+
+@dataclass(frozen=True)
+class IndexFields:
+    """Everything a backend writes for one page, computed once by the shared analysis."""
+
+    page_id: int
+    analysed: dict[str, tuple[str, str]]  # TEXT_FIELDS name → (words, grams), space-joined
+    street: str
+    employer: str
+    class_code: str
+    class_major: str
+    decade: str  # "1980s", "" when the material has no date
+    formed: int | None
+    stored: str  # JSON of what a Hit needs, so hits never touch the database
+
+
+def index_fields(doc: PageDoc) -> IndexFields:
+    """Analyse one page for indexing."""
+    key = formed_key(doc.formed)
+    analysed = {
+        "text": analyse(doc.text).joined(),
+        "name": analyse(doc.person_name).joined(),
+        "employer": analyse(doc.employer).joined(),
+        "title": analyse(doc.material_title).joined(),
+        "archive": analyse(doc.archive_no).joined(),
+        "id": analyse(doc.id_number).joined(),
+    }
+    stored = json.dumps({
+        "page_id": doc.page_id, "file_id": doc.file_id, "archive_no": doc.archive_no,
+        "position": doc.position, "class_code": doc.class_code, "material_seq": doc.material_seq,
+        "text": doc.text,
+    }, ensure_ascii=False)
+    class_code = doc.class_code.strip()
+    return IndexFields(
+        page_id=doc.page_id,
+        analysed=analysed,
+        street=doc.street,
+        employer=doc.employer,
+        class_code=class_code,
+        class_major=class_code.split("-", 1)[0],
+        decade=f"{key // 100000 * 10}s" if key else "",
+        formed=key,
+        stored=stored,
+    )
+
+
+# --- snippets ---------------------------------------------------------------------------------------------
+
+SNIPPET_CHARS = 80
+_SNIPPET_BEFORE = 20  # characters of context kept before the first match
+MAX_HIT_TERMS = 50
+
+
+@lru_cache(maxsize=4096)
+def _needle_re(needle: str) -> re.Pattern[str] | None:
+    """A pattern finding ``needle`` in normalised page text the way the engines match it.
+
+    Characters of one CJK run may be separated by whitespace (OCR splits), runs and tokens by any
+    non-word characters; a Latin/digit token must not continue into more letters or digits (an ID
+    number's prefix is not highlighted, just as it is not matched).
+    """
+    pieces = _pieces(_compact(needle))
+    if not pieces:
+        return None
+    out = []
+    for i, (cjk, tok) in enumerate(pieces):
+        if i:
+            out.append(r"[\W_]*?")
+        out.append(r"\s*".join(map(re.escape, tok)) if cjk else re.escape(tok))
+    if not pieces[0][0]:
+        out.insert(0, f"(?<!{_AL})")
+    if not pieces[-1][0]:
+        out.append(f"(?!{_AL})")
+    return re.compile("".join(out))
+
+
+def _spans(text: str, needles: Sequence[str]) -> list[list[int]]:
+    """Merged, sorted [start, end) spans of every needle's matches, as offsets into ``text``."""
+    norm = normalise(text)
+    offsets: list[int] | None = None
+    if len(norm) != len(text):  # NFKC expanded or contracted something: map each character back
+        parts: list[str] = []
+        offsets = []
+        for i, ch in enumerate(text):
+            n = normalise(ch)
+            parts.append(n)
+            offsets.extend([i] * len(n))
+        norm = "".join(parts)
+        offsets.append(len(text))
+    spans = []
+    for needle in needles:
+        pattern = _needle_re(needle)
+        if pattern is None:
+            continue
+        for m in pattern.finditer(norm):
+            if m.end() > m.start():
+                a, b = m.span()
+                spans.append((a, b) if offsets is None else (offsets[a], max(offsets[b], offsets[a] + 1)))
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return merged
+
+
+def highlight(text: str, needles: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """Snippet and matched terms of ``text`` for a query's ``needles``.
+
+    The snippet is HTML-escaped text around the first match, every match in ``<mark>``; the terms are the
+    matched surface strings split at whitespace (as OCR word boxes hold them).
+
+    Matching follows the engines: a needle's characters and tokens in order, CJK runs joined across
+    whitespace.  With no match (a page found through its catalogue data) the snippet is the page's start.
+    """
+    merged = _spans(text, needles)
+    terms: list[str] = []
+    for a, b in merged:
+        for piece in text[a:b].split():
+            if piece not in terms and len(terms) < MAX_HIT_TERMS:
+                terms.append(piece)
+    start = max(0, merged[0][0] - _SNIPPET_BEFORE) if merged else 0
+    end = min(len(text), start + SNIPPET_CHARS)
+    start = max(0, min(start, end - SNIPPET_CHARS))
+    out = ["…"] if start > 0 else []
+    pos = start
+    for a, b in merged:
+        if b <= start or a >= end:
+            continue
+        a, b = max(a, start), min(b, end)
+        out.append(_escape(text[pos:a]))
+        out.append(f"<mark>{_escape(text[a:b])}</mark>")
+        pos = b
+    out.append(_escape(text[pos:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out).strip(), tuple(terms)
+
+
+def _escape(text: str) -> str:
+    return html.escape(_SPACE_RE.sub(" ", text), quote=True)

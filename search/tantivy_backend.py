@@ -1,0 +1,267 @@
+"""The tantivy backend: the Rust engine, for district scale (hundreds of thousands of pages and more).
+
+Analysed fields are fed as space-joined tokens from :mod:`search.analysis` through tantivy's
+``whitespace`` tokenizer, so tantivy and whoosh index exactly the same tokens: ``*_w`` fields record
+frequencies only (words are matched as terms), ``*_g`` fields record positions (phrases of bigrams).
+Keyword fields (street, employer, class, decade) use the ``raw`` tokenizer and are fast fields, so the
+street scope is a term-set filter inside the engine and facets are tantivy aggregations over all hits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur, Query
+
+from search.analysis import TEXT_FIELDS, IndexFields, Phrase, Word, highlight, index_fields
+from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
+from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
+
+__all__ = ["TantivyIndex"]
+
+log = logging.getLogger(__name__)
+
+TEXT_BOOST = 3.0  # a match in the page text outranks one in the catalogue data of the page's file
+FACET_SIZE = 50  # values per facet, most frequent first
+LOCK_SECONDS = 60.0  # wait this long for another process's writer
+WRITER_THREADS = max(1, min(4, os.cpu_count() or 1))
+WRITER_HEAP = 64_000_000 * WRITER_THREADS
+_KEYWORDS = ("street", "employer", "class_code", "class_major", "decade")
+_FACETS = {"class": "class_major", "employer": "employer", "street": "street", "decade": "decade"}
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("page_id", stored=False, indexed=True, fast=True)
+    for name in _KEYWORDS:
+        sb.add_text_field(name, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("formed", stored=False, indexed=True, fast=True)
+    sb.add_bytes_field("payload", stored=True, indexed=False, fast=False)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(f"{name}_w", stored=False, tokenizer_name="whitespace", index_option="freq")
+        sb.add_text_field(f"{name}_g", stored=False, tokenizer_name="whitespace", index_option="position")
+    return sb.build()
+
+
+def _document(f: IndexFields) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_integer("page_id", f.page_id)
+    for name in _KEYWORDS:
+        value = getattr(f, name)
+        if value:
+            doc.add_text(name, value)
+    if f.formed is not None:
+        doc.add_integer("formed", f.formed)
+    doc.add_bytes("payload", f.stored.encode())
+    for name, (words, grams) in f.analysed.items():
+        if words:
+            doc.add_text(f"{name}_w", words)
+            doc.add_text(f"{name}_g", grams)
+    return doc
+
+
+class _TantivyBatch(Batch):
+    """Writes straight into a tantivy writer (deletes apply to earlier adds of the same writer)."""
+
+    def __init__(self, owner: TantivyIndex) -> None:
+        self.owner = owner
+        self.writer: tantivy.IndexWriter | None = None
+
+    def _writer(self) -> tantivy.IndexWriter:
+        if self.writer is None:
+            self.writer = self.owner._open_writer()
+        return self.writer
+
+    def add(self, doc: PageDoc) -> None:
+        """Add or replace the page ``doc.page_id``."""
+        document = _document(index_fields(doc))
+        w = self._writer()
+        w.delete_documents_by_term("page_id", doc.page_id)
+        w.add_document(document)
+
+    def delete(self, page_id: int) -> None:
+        """Remove a page."""
+        self._writer().delete_documents_by_term("page_id", int(page_id))
+
+    def commit(self) -> None:
+        if self.writer is None:
+            return
+        w, self.writer = self.writer, None
+        w.commit()
+        w.wait_merging_threads()  # also drops the writer, releasing the index lock for other processes
+        self.owner._ix.reload()
+
+    def rollback(self) -> None:
+        if self.writer is None:
+            return
+        w, self.writer = self.writer, None
+        try:
+            w.rollback()
+        finally:
+            w.wait_merging_threads()
+
+
+class TantivyIndex(SearchIndex):
+    """A tantivy index in a directory, or in memory (``path=None``, for tests)."""
+
+    name = "tantivy"
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._schema = _schema()
+        if path is None:
+            self._ix = tantivy.Index(self._schema)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._ix = tantivy.Index(self._schema, path=str(path), reuse=True)
+            self._ix.config_reader(reload_policy="OnCommit")  # see other processes' commits
+        self._lock = threading.Lock()
+
+    # --- writing -----------------------------------------------------------------------------------------
+
+    def _open_writer(self) -> tantivy.IndexWriter:
+        """A writer; another process may hold the index lock for a while (an ingest batch), so wait."""
+        deadline = time.monotonic() + LOCK_SECONDS
+        delay = 0.05
+        while True:
+            try:
+                return self._ix.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
+            except ValueError as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(1.0, delay * 2)
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Commit when the block ends normally; roll back on an exception."""
+        if not self._lock.acquire(timeout=LOCK_SECONDS):
+            raise RuntimeError("another search index batch is still open in this process")
+        try:
+            b = _TantivyBatch(self)
+            try:
+                yield b
+            except BaseException:
+                b.rollback()
+                raise
+            b.commit()
+        finally:
+            self._lock.release()
+
+    def clear(self) -> None:
+        """Remove every page."""
+        with self.batch() as b:
+            assert isinstance(b, _TantivyBatch)
+            b._writer().delete_all_documents()
+
+    # --- reading -----------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of indexed pages."""
+        return self._ix.searcher().num_docs
+
+    def page_ids(self) -> Iterator[int]:
+        """Every indexed page id, in order, read in chunks from the ``page_id`` fast field."""
+        searcher = self._ix.searcher()
+        last = None
+        while True:
+            q = (Query.all_query() if last is None else
+                 Query.range_query(self._schema, "page_id", tantivy.FieldType.Integer, last, None,
+                                   include_lower=False))
+            res = searcher.search(q, limit=10_000, count=False, order_by_field="page_id", order=tantivy.Order.Asc)
+            if not res.hits:
+                return
+            for key, _addr in res.hits:
+                yield int(key)
+            last = int(res.hits[-1][0])
+
+    def search(self, query: str, *, streets: Sequence[str] | None = None, limit: int = 20, offset: int = 0,
+               facets: bool = True) -> Results:
+        """Run ``query`` within ``streets`` (see :class:`~search.base.SearchIndex`)."""
+        t0 = time.perf_counter()
+        limit, offset = check_paging(limit, offset)
+        node = parse(query)
+        if streets is not None and not streets:
+            return Results(0, (), _ms(t0), {name: {} for name in _FACETS} if facets else {})
+        q = self._compile(node)
+        if streets is not None:
+            scope = Query.term_set_query(self._schema, "street", list(streets))
+            # Constant score 0: the scope filters without changing the ranking.
+            q = Query.boolean_query([(Occur.Must, q), (Occur.Must, Query.const_score_query(scope, 0.0))])
+        searcher = self._ix.searcher()
+        try:
+            res = searcher.search(q, limit=max(1, limit), offset=offset, count=True)
+        except ValueError as exc:  # pragma: no cover - queries are built from a validated tree
+            log.exception("tantivy refused a query: %r", query)
+            raise QueryError("无法执行这个检索式") from exc
+        marks = needles(node)
+        hits = []
+        for score, addr in res.hits[:limit]:
+            payload = searcher.doc(addr).get_first("payload")
+            hits.append(_hit(payload, score, marks))
+        facet_counts: dict[str, dict[str, int]] = {}
+        if facets and res.count:
+            aggs = {name: {"terms": {"field": field, "size": FACET_SIZE}} for name, field in _FACETS.items()}
+            out = searcher.aggregate(q, aggs)
+            for name in _FACETS:
+                buckets = out.get(name, {}).get("buckets", [])
+                facet_counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets if b["key"] != ""}
+        elif facets:
+            facet_counts = {name: {} for name in _FACETS}
+        return Results(int(res.count or 0), tuple(hits), _ms(t0), facet_counts)
+
+    def _compile(self, node: Node) -> Query:
+        """The tantivy query for a parsed tree."""
+        if isinstance(node, Term):
+            names = (node.field,) if node.field else TEXT_FIELDS
+            per_field = []
+            for name in names:
+                parts = [self._clause(name, c) for c in node.clauses]
+                q = parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Must, p) for p in parts])
+                if name == "text" and node.field is None:
+                    q = Query.boost_query(q, TEXT_BOOST)
+                per_field.append(q)
+            if len(per_field) == 1:
+                return per_field[0]
+            return Query.boolean_query([(Occur.Should, q) for q in per_field])
+        if isinstance(node, Exact):
+            return Query.term_query(self._schema, node.field, node.value, index_option="basic")
+        if isinstance(node, Range):
+            return Query.range_query(self._schema, node.field, tantivy.FieldType.Integer, node.lo, node.hi)
+        if isinstance(node, Or):
+            return Query.boolean_query([(Occur.Should, self._compile(i)) for i in node.items])
+        if isinstance(node, And):
+            subs = [(Occur.MustNot, self._compile(i.item)) if isinstance(i, Not) else (Occur.Must, self._compile(i))
+                    for i in node.items]
+            return Query.boolean_query(subs)
+        raise QueryError("NOT 只能用来排除")  # pragma: no cover - parse() rejects a bare NOT
+
+    def _clause(self, name: str, clause: Word | Phrase) -> Query:
+        if isinstance(clause, Word):
+            return Query.term_query(self._schema, f"{name}_w", clause.token, index_option="freq")
+        if len(clause.tokens) == 1:
+            return Query.term_query(self._schema, f"{name}_g", clause.tokens[0], index_option="freq")
+        return Query.phrase_query(self._schema, f"{name}_g", list(clause.tokens))
+
+    def close(self) -> None:
+        """Nothing to release: writers live only as long as a batch."""
+
+
+def _hit(payload: bytes, score: float, marks: list[str]) -> Hit:
+    p = json.loads(payload)
+    snippet, terms = highlight(p["text"], marks)
+    return Hit(page_id=p["page_id"], file_id=p["file_id"], archive_no=p["archive_no"], position=p["position"],
+               class_code=p["class_code"], material_seq=p["material_seq"], score=float(score),
+               snippet=snippet, terms=terms)
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 2)
