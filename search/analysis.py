@@ -9,7 +9,12 @@ Index side, for every analysed field (page text, name, employer, material title,
   just the words of one segmentation), and every Latin/digit token whole, plus the parts of tokens joined
   by ``-``/``/``/``.``/``_`` (``xc-2020-000123`` also gives ``xc``, ``2020``, ``000123``).
 * ``grams`` — positional, for phrases: each CJK run as overlapping bigrams (a one-character run as
-  itself), each Latin/digit token whole.
+  itself), each Latin/digit token whole.  Between the tokens of a run the joined string carries one
+  :data:`FILLER`, between two runs or tokens two: tantivy drops fillers but keeps their positions, so a
+  run's bigrams sit 2 apart and the next piece starts 3 after the last.  Distances inside a run are then
+  even and across one boundary odd, which lets a phrase name every other bigram and stay exact (see
+  :meth:`Phrase.positioned`) — half the posting lists for long phrases.  whoosh renumbers without the
+  fillers and matches all bigrams consecutively: the same pages either way.
 
 Query side (:func:`plan`): a one-character or dictionary-word CJK term is one posting list in ``words``
 (full mode guarantees that a dictionary word is indexed wherever it occurs as a substring, however jieba
@@ -31,7 +36,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +44,7 @@ from search.base import PageDoc
 
 __all__ = [
     "ANALYSIS_VERSION",
+    "FILLER",
     "SEGMENTER",
     "TEXT_FIELDS",
     "Analysed",
@@ -46,7 +52,6 @@ __all__ = [
     "Phrase",
     "Word",
     "analyse",
-    "analyse_values",
     "formed_key",
     "highlight",
     "index_fields",
@@ -58,13 +63,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump when tokens change: an index written by another version is discarded on open (it is derived data).
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 # The analysed fields every backend indexes, each as "<name>_w" (words) and "<name>_g" (grams).
 TEXT_FIELDS: tuple[str, ...] = ("text", "name", "employer", "title", "archive", "id")
 
 MAX_TOKEN_CHARS = 64  # a longer Latin/digit run is OCR noise or a pasted blob, not an identifier
-SEPARATOR = "|"  # grams token between the values of a multi-valued field: no phrase spans two values
+FILLER = "_"  # a position with no token in ``grams`` (never indexed; no token is "_" alone: see _TOKEN_RE)
+GRAM_STEP = 2  # positions between two bigrams of one CJK run
+PIECE_STEP = 3  # positions between the last token of a run or Latin token and the first of the next
 
 # CJK ideographs (URO, extension A, compatibility, the supplementary planes) and 〇 as in 一九八〇年.
 _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -79,7 +86,7 @@ _DASH_RE = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63]"
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _load_segmenter() -> tuple[str, object]:
+def _load_segmenter() -> tuple[str, Callable[[str], list[str]]]:
     """Full-mode cut of rjieba (jieba-rs, ~17 k pages/s here) if installed, else of jieba (same dictionary)."""
     try:
         import rjieba
@@ -90,7 +97,12 @@ def _load_segmenter() -> tuple[str, object]:
 
         jieba.setLogLevel(logging.WARNING)
         log.warning("rjieba not installed: falling back to jieba (slower indexing)")
-        return "jieba", lambda text: list(jieba.cut_all(text))
+
+        def cut_all(text: str) -> list[str]:
+            # jieba's full mode omits characters covered by a longer word; jieba-rs emits every one.
+            return [w for w in jieba.cut_all(text) if len(w) > 1] + list(text)
+
+        return "jieba", cut_all
 
 
 SEGMENTER, _cut_all = _load_segmenter()
@@ -123,11 +135,6 @@ def _bigrams(run: str) -> list[str]:
     return [run[i:i + 2] for i in range(len(run) - 1)]
 
 
-def _dict_words(run: str) -> list[str]:
-    """Every dictionary word of two or more characters occurring in ``run`` (one per occurrence)."""
-    return [w for w in _cut_all(run) if len(w) > 1]
-
-
 @lru_cache(maxsize=65536)
 def is_word(term: str) -> bool:
     """Whether a CJK string is a dictionary word, i.e. indexed in ``words`` wherever it occurs."""
@@ -139,45 +146,54 @@ class Analysed:
     """Tokens of one field: ``words`` (no positions) and ``grams`` (positional)."""
 
     words: list[str]
-    grams: list[str]
+    grams: list[str]  # chunks of space-separated tokens and fillers (a run's bigrams joined in one chunk)
+
+    @property
+    def gram_tokens(self) -> list[str]:
+        """The positional tokens without fillers (for tests and debugging)."""
+        return [t for t in " ".join(self.grams).split() if t != FILLER]
 
     def joined(self) -> tuple[str, str]:
         """Space-joined (words, grams), as both engines' whitespace tokenizers take them."""
         return " ".join(self.words), " ".join(self.grams)
 
 
+_IN_RUN = f" {FILLER} "  # joins the bigrams of one run: GRAM_STEP positions apart
+_NEXT_PIECE = [FILLER, FILLER]  # before a run or token that follows another: PIECE_STEP positions apart
+
+
 def analyse(text: str) -> Analysed:
     """Tokens of one text value (see the module docstring)."""
     words: list[str] = []
     grams: list[str] = []
+    runs: list[str] = []
     for cjk, tok in _pieces(_compact(text)):
+        if grams:
+            grams.extend(_NEXT_PIECE)
         if cjk:
-            words.extend(tok)
-            if len(tok) > 1:
-                words.extend(_dict_words(tok))
-            grams.extend(_bigrams(tok))
+            runs.append(tok)
+            if len(tok) == 1:
+                grams.append(tok)
+            else:
+                grams.append(_IN_RUN.join([tok[i:i + 2] for i in range(len(tok) - 1)]))
         else:
             words.append(tok)
             parts = _PART_RE.findall(tok)
             if len(parts) > 1:
                 words.extend(parts)
             grams.append(tok)
+    if runs:
+        # Every character and every dictionary word of the CJK runs, in one call: the segmenter treats the
+        # line breaks as block boundaries (same result as one call per run, without 50 calls' overhead),
+        # and the "\n" tokens it returns for them are whitespace to both engines' tokenizers.
+        words.extend(_cut_all("\n".join(runs)))
     return Analysed(words, grams)
 
 
-def analyse_values(values: Iterable[str]) -> Analysed:
-    """Tokens of several values of one field; no phrase matches across two values."""
-    words: list[str] = []
-    grams: list[str] = []
-    for value in values:
-        a = analyse(value)
-        if not a.grams:
-            continue
-        if grams:
-            grams.append(SEPARATOR)
-        words.extend(a.words)
-        grams.extend(a.grams)
-    return Analysed(words, grams)
+@lru_cache(maxsize=8192)
+def _analyse_short(value: str) -> tuple[str, str]:
+    """Catalogue values repeat on every page of a file: analyse each once."""
+    return analyse(value).joined()
 
 
 # --- query side -----------------------------------------------------------------------------------------
@@ -192,9 +208,38 @@ class Word:
 
 @dataclass(frozen=True)
 class Phrase:
-    """Match ``tokens`` at consecutive positions in a field's ``grams`` (one token: a term)."""
+    """Match pieces in order in a field's ``grams``.
 
-    tokens: tuple[str, ...]
+    A piece is the bigrams of a CJK run (or its one character) or a Latin/digit token; adjacent pieces
+    must be adjacent runs/tokens of the text.  One piece of one token is a term query.
+    """
+
+    pieces: tuple[tuple[str, ...], ...]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """All tokens in order: consecutive positions where fillers are not counted (whoosh)."""
+        return tuple(t for piece in self.pieces for t in piece)
+
+    def positioned(self) -> list[tuple[int, str]]:
+        """(position offset, token) for an engine that keeps the fillers' positions (tantivy).
+
+        Of a run's bigrams only every other one and the last are named: bigrams ≤ 2 characters apart
+        cover the run, and at ≤ 4 positions they cannot be in different runs (a boundary adds an odd
+        step, and two boundaries at least 6).  A piece's first token is PIECE_STEP after the previous
+        piece's last, which inside a run (even distances) is impossible.
+        """
+        out: list[tuple[int, str]] = []
+        pos = 0
+        for n, piece in enumerate(self.pieces):
+            if n:
+                pos += PIECE_STEP
+            last = len(piece) - 1
+            for i, tok in enumerate(piece):
+                if i % 2 == 0 or i == last:
+                    out.append((pos + i * GRAM_STEP, tok))
+            pos += last * GRAM_STEP
+        return out
 
 
 Clause = Word | Phrase
@@ -216,16 +261,14 @@ def plan(value: str) -> tuple[Clause, ...]:
         cjk, tok = pieces[0]
         if not cjk or len(tok) == 1 or is_word(tok):
             return (Word(tok),)
-        return (Phrase(tuple(_bigrams(tok))),)
+        return (Phrase((tuple(_bigrams(tok)),)),)
     loose: list[Clause] = []
     if pieces[0][0] and len(pieces[0][1]) == 1:
         loose.append(Word(pieces.pop(0)[1]))
     if len(pieces) > 1 and pieces[-1][0] and len(pieces[-1][1]) == 1:
         loose.append(Word(pieces.pop()[1]))
-    tokens: list[str] = []
-    for cjk, tok in pieces:
-        tokens.extend(_bigrams(tok) if cjk else [tok])
-    return (Phrase(tuple(tokens)), *loose)
+    phrase = Phrase(tuple(tuple(_bigrams(tok)) if cjk else (tok,) for cjk, tok in pieces))
+    return (phrase, *loose)
 
 
 # --- documents -------------------------------------------------------------------------------------------
@@ -262,11 +305,11 @@ def index_fields(doc: PageDoc) -> IndexFields:
     key = formed_key(doc.formed)
     analysed = {
         "text": analyse(doc.text).joined(),
-        "name": analyse(doc.person_name).joined(),
-        "employer": analyse(doc.employer).joined(),
-        "title": analyse(doc.material_title).joined(),
-        "archive": analyse(doc.archive_no).joined(),
-        "id": analyse(doc.id_number).joined(),
+        "name": _analyse_short(doc.person_name),
+        "employer": _analyse_short(doc.employer),
+        "title": _analyse_short(doc.material_title),
+        "archive": _analyse_short(doc.archive_no),
+        "id": _analyse_short(doc.id_number),
     }
     stored = json.dumps({
         "page_id": doc.page_id, "file_id": doc.file_id, "archive_no": doc.archive_no,

@@ -72,7 +72,7 @@ FIELD_NAMES: dict[str, str] = {
 FIELD_LABELS = {"name": "姓名", "employer": "单位", "class": "类别", "title": "材料", "archive": "档号",
                 "id": "身份证", "formed": "形成时间", "street": "街道"}
 
-_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "'": "'"}
+_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』"}  # ' is an apostrophe, not a quote
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 

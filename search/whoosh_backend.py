@@ -1,8 +1,10 @@
 """The whoosh backend: pure Python, embedded, the default.
 
 Fields are pre-tokenised by :mod:`search.analysis` (space-joined tokens, split by whoosh's whitespace
-tokenizer), so whoosh and tantivy index exactly the same tokens.  On this kind of machine whoosh is
-fine up to some tens of thousands of pages; its query time grows with the number of hits (DESIGN.md).
+tokenizer), so whoosh and tantivy index exactly the same tokens.  ``*_g`` fields drop the position
+fillers and renumber, so a phrase here is all of its bigrams at consecutive positions.  On this kind of
+machine whoosh is fine up to some tens of thousands of pages; its query time grows with the number of
+hits (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from search.analysis import TEXT_FIELDS, Phrase, Word, highlight, index_fields
+from search.analysis import FILLER, TEXT_FIELDS, Phrase, Word, highlight, index_fields
 from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
 from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
 
@@ -30,7 +32,7 @@ with warnings.catch_warnings():
     import whoosh.query.positional  # noqa: F401
     from whoosh import collectors, fields, index, sorting
     from whoosh import query as wq
-    from whoosh.analysis import SpaceSeparatedTokenizer
+    from whoosh.analysis import SpaceSeparatedTokenizer, StopFilter
     from whoosh.filedb.filestore import FileStorage, RamStorage
     from whoosh.writing import CLEAR
 
@@ -46,6 +48,8 @@ LOCK_SECONDS = 60.0  # wait this long for another process's writer
 
 def _schema() -> fields.Schema:
     tok = SpaceSeparatedTokenizer()
+    # Positions without the fillers (renumber): whoosh's phrases are consecutive (minsize 1: keep 字).
+    grams = tok | StopFilter(stoplist=[FILLER], minsize=1, renumber=True)
     spec: dict[str, fields.FieldType] = {
         "page_id": fields.ID(stored=True, unique=True, sortable=True),
         "street": fields.ID(sortable=True),
@@ -58,7 +62,7 @@ def _schema() -> fields.Schema:
     }
     for name in TEXT_FIELDS:
         spec[f"{name}_w"] = fields.TEXT(analyzer=tok, phrase=False)
-        spec[f"{name}_g"] = fields.TEXT(analyzer=tok, phrase=True)
+        spec[f"{name}_g"] = fields.TEXT(analyzer=grams, phrase=True)
     return fields.Schema(**spec)
 
 
@@ -115,9 +119,11 @@ class WhooshIndex(SearchIndex):
         prepared = {pid: index_fields(doc) if doc is not None else None for pid, doc in ops.items()}
         with self._lock:
             writer = self._ix.writer(timeout=LOCK_SECONDS)
+            # One searcher for every delete: whoosh opens a new one per call otherwise (10 % of indexing).
+            existing = writer.searcher()
             try:
                 for pid, f in prepared.items():
-                    writer.delete_by_term("page_id", str(pid))
+                    writer.delete_by_term("page_id", str(pid), searcher=existing)
                     if f is None:
                         continue
                     doc: dict[str, object] = {"page_id": str(pid), "payload": f.stored}
@@ -132,8 +138,10 @@ class WhooshIndex(SearchIndex):
                         doc[f"{name}_g"] = grams
                     writer.add_document(**doc)
             except BaseException:
+                existing.close()
                 writer.cancel()
                 raise
+            existing.close()
             writer.commit()
 
     def clear(self) -> None:
@@ -151,7 +159,11 @@ class WhooshIndex(SearchIndex):
     def page_ids(self) -> Iterator[int]:
         """Every indexed page id."""
         with self._ix.searcher() as s:
-            ids = [int(fields_["page_id"]) for fields_ in s.all_stored_fields()]
+            reader = s.reader()
+            if not reader.doc_count():
+                return  # an empty index has no columns to read
+            column = reader.column_reader("page_id")  # a column: no stored payloads (page text) to unpickle
+            ids = [int(column[docnum]) for docnum in reader.all_doc_ids()]
         yield from ids
 
     def search(self, query: str, *, streets: Sequence[str] | None = None, limit: int = 20, offset: int = 0,

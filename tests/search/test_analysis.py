@@ -7,10 +7,10 @@ import random
 import pytest
 
 from search.analysis import (
+    FILLER,
     Phrase,
     Word,
     analyse,
-    analyse_values,
     formed_key,
     highlight,
     index_fields,
@@ -33,8 +33,8 @@ def test_words_hold_every_dictionary_word_and_character() -> None:
     for w in ("审核", "张建国", "建国", "同志", "国家", "规定", "退休", "条件", "张", "核"):
         assert w in a.words
     # 核张 is no word; bigrams are positional and cover every adjacent pair of the run.
-    assert "核张" not in a.words and "核张" in a.grams
-    assert a.grams[:3] == ["经审", "审核", "核张"]
+    assert "核张" not in a.words and "核张" in a.gram_tokens
+    assert a.gram_tokens[:3] == ["经审", "审核", "核张"]
 
 
 def test_dictionary_words_are_indexed_wherever_they_occur() -> None:
@@ -58,32 +58,47 @@ def test_ocr_whitespace_inside_cjk_is_joined() -> None:
 
 def test_latin_and_digits_stay_whole() -> None:
     a = analyse("公民身份号码　11010219500312123X，档号XC-2020-000123。")
-    assert "11010219500312123x" in a.grams and "xc-2020-000123" in a.grams
+    assert "11010219500312123x" in a.gram_tokens and "xc-2020-000123" in a.gram_tokens
     assert {"xc", "2020", "000123", "xc-2020-000123"} <= set(a.words)
     assert "1101021950" not in a.words
-    assert analyse("x" * 500).grams == ["x" * 64]
+    assert analyse("x" * 500).gram_tokens == ["x" * 64]
 
 
-def test_multi_values_do_not_form_phrases_across() -> None:
-    a = analyse_values(["张建国", "", "李秀英"])
-    assert a.grams == ["张建", "建国", "|", "李秀", "秀英"]
+def test_grams_positions_have_gaps() -> None:
+    """Bigrams of a run 2 positions apart, the next run or token 3 after (fillers count, are not indexed)."""
+    words, grams = analyse("退休审批，同意 1985年").joined()
+    toks = grams.split()
+    positions = {t: i for i, t in enumerate(toks) if t != FILLER}
+    assert positions == {"退休": 0, "休审": 2, "审批": 4, "同意": 7, "1985": 10, "年": 13}
 
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("退休", (Word("退休"),)),
     ("档", (Word("档"),)),
-    ("审批退休", (Phrase(("审批", "批退", "退休")),)),
+    ("审批退休", (Phrase((("审批", "批退", "退休"),)),)),
     ("退 休", (Word("退休"),)),
     ("XC-2020-000123", (Word("xc-2020-000123"),)),
-    ("1985年", (Phrase(("1985",)), Word("年"))),
-    ("1985年3月", (Phrase(("1985", "年", "3")), Word("月"))),
-    ("号码110102", (Phrase(("号码", "110102")),)),
-    ("退休，审批", (Phrase(("退休", "审批")),)),
+    ("1985年", (Phrase((("1985",),)), Word("年"))),
+    ("1985年3月", (Phrase((("1985",), ("年",), ("3",))), Word("月"))),
+    ("号码110102", (Phrase((("号码",), ("110102",))),)),
+    ("退休，审批", (Phrase((("退休",), ("审批",))),)),
     ("<script>", (Word("script"),)),
     ("，。!!", ()),
 ])
 def test_plan(value: str, expected: tuple) -> None:
     assert plan(value) == expected
+
+
+def test_phrase_positions_name_every_other_bigram() -> None:
+    (p,) = plan("无固定期限劳动合同")
+    assert p.tokens == ("无固", "固定", "定期", "期限", "限劳", "劳动", "动合", "合同")
+    assert p.positioned() == [(0, "无固"), (4, "定期"), (8, "限劳"), (12, "动合"), (14, "合同")]
+    (p,) = plan("同意录用")
+    assert p.positioned() == [(0, "同意"), (4, "录用")]
+    (p, _) = plan("号码110102年")
+    assert p.positioned() == [(0, "号码"), (3, "110102")]
+    (p,) = plan("退休审批，同意")
+    assert p.positioned() == [(0, "退休"), (4, "审批"), (7, "同意")]
 
 
 def test_formed_key() -> None:

@@ -50,7 +50,17 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def small(backend: str, tmp_path: Path) -> SearchIndex:
+    """A fresh index of SMALL, for tests that write."""
     ix = open_backend(backend, tmp_path / "ix")
+    fill(ix, SMALL)
+    yield ix
+    ix.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def ro(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """One index of SMALL per backend, shared by the tests that only read."""
+    ix = open_backend(request.param, tmp_path_factory.mktemp(request.param) / "ix")
     fill(ix, SMALL)
     yield ix
     ix.close()
@@ -78,8 +88,8 @@ def ids(res: Results) -> set[int]:
     ("1978年", {6}),  # digits beside CJK, full-width in the text
     ("毕业", {6}),
 ])
-def test_text_queries(small: SearchIndex, query: str, expected: set[int]) -> None:
-    res = small.search(query, limit=50)
+def test_text_queries(ro: SearchIndex, query: str, expected: set[int]) -> None:
+    res = ro.search(query, limit=50)
     assert ids(res) == expected
     assert res.total == len(expected)
 
@@ -117,22 +127,51 @@ def test_text_queries(small: SearchIndex, query: str, expected: set[int]) -> Non
     ("类别:9 NOT 类别:9-4", {2}),
     ("退休 形成时间:1980..1990 NOT 材料:履历表", {1, 5}),
 ])
-def test_fields_and_operators(small: SearchIndex, query: str, expected: set[int]) -> None:
-    res = small.search(query, limit=50)
+def test_fields_and_operators(ro: SearchIndex, query: str, expected: set[int]) -> None:
+    res = ro.search(query, limit=50)
     assert ids(res) == expected
     assert res.total == len(expected)
 
 
-def test_text_ranks_above_catalogue(small: SearchIndex) -> None:
+PHRASE_TRAPS = [
+    page(11, 3, "经研究，同意录用。"),
+    page(12, 3, "经研究同意，拟录用。"),  # 同意 … 录用 two characters apart, across a comma
+    page(13, 3, "签订无固定期限劳动合同"),
+    page(14, 3, "无固定期限，劳动合同"),
+    page(15, 3, "退休，审批"),
+    page(16, 3, "退休甲审批"),  # 退休 and 审批 three positions apart inside one run
+    page(17, 3, "1985年3月12日"),
+    page(18, 3, "1985年13月"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ('"同意录用"', {11}),
+    ("同意录用", {11}),
+    ('"无固定期限劳动合同"', {13}),
+    ('"退休，审批"', {15}),
+    ('"退休审批"', set()),
+    ("1985年3月", {17}),
+    ('"年3月12日"', {17}),
+    ("3月", {17}),
+])
+def test_phrases_are_exact(backend: str, tmp_path: Path, query: str, expected: set[int]) -> None:
+    """Sparse phrases (every other bigram, see Phrase.positioned) never match across run boundaries."""
+    ix = open_backend(backend, tmp_path / "ix")
+    fill(ix, PHRASE_TRAPS)
+    assert ids(ix.search(query, limit=50)) == expected
+
+
+def test_text_ranks_above_catalogue(ro: SearchIndex) -> None:
     # 李秀英 is the name on both pages of file 2, but only page 3's text has it.
-    res = small.search("李秀英", limit=10)
+    res = ro.search("李秀英", limit=10)
     assert [h.page_id for h in res.hits] == [3, 4]
-    res = small.search("机床厂", limit=10)  # only in the catalogue: every page of the file
+    res = ro.search("机床厂", limit=10)  # only in the catalogue: every page of the file
     assert ids(res) == {1, 2}
 
 
-def test_hit_fields_snippet_and_terms(small: SearchIndex) -> None:
-    res = small.search("张建国 退休")
+def test_hit_fields_snippet_and_terms(ro: SearchIndex) -> None:
+    res = ro.search("张建国 退休")
     (hit,) = res.hits
     assert (hit.page_id, hit.file_id, hit.archive_no, hit.position, hit.class_code, hit.material_seq) == (
         1, 1, "XC-2020-000123", 1, "9-4", 1)
@@ -140,25 +179,25 @@ def test_hit_fields_snippet_and_terms(small: SearchIndex) -> None:
     assert "<mark>退休</mark>" in hit.snippet and "<mark>张建国</mark>" in hit.snippet
     assert set(hit.terms) == {"退休", "张建国"}
     # OCR-split words come back as the pieces the word boxes hold.
-    by_id = {h.page_id: h for h in small.search("退休审批表 姓名:李秀英").hits}
+    by_id = {h.page_id: h for h in ro.search("退休审批表 姓名:李秀英").hits}
     assert set(by_id) == {3, 4}
     assert by_id[3].snippet == "<mark>退 休 审 批 表</mark> 姓名：<mark>李秀英</mark>"
     assert by_id[3].terms == ("退", "休", "审", "批", "表", "李秀英")
     assert by_id[4].terms == ("退休审", "批表")
-    assert small.search("王小明 毕业").hits[0].material_seq is None
+    assert ro.search("王小明 毕业").hits[0].material_seq is None
 
 
-def test_snippet_escapes_html(small: SearchIndex) -> None:
-    hit = small.search("审批退休").hits[0]
+def test_snippet_escapes_html(ro: SearchIndex) -> None:
+    hit = ro.search("审批退休").hits[0]
     assert "<b>" not in hit.snippet and "&lt;b&gt;危险&lt;/b&gt; &amp;" in hit.snippet
     assert hit.snippet.count("<mark>") == 1
-    res = small.search('"<b>危险</b>"')
+    res = ro.search('"<b>危险</b>"')
     assert [h.page_id for h in res.hits] == [5]
     assert "<mark>b&gt;危险&lt;/b</mark>" in res.hits[0].snippet
 
 
-def test_catalogue_only_hit_has_plain_snippet(small: SearchIndex) -> None:
-    res = small.search("身份证:110108195811020031")
+def test_catalogue_only_hit_has_plain_snippet(ro: SearchIndex) -> None:
+    res = ro.search("身份证:110108195811020031")
     assert ids(res) == {5, 6}
     for hit in res.hits:
         assert "<mark>" not in hit.snippet and hit.terms == ()
@@ -171,9 +210,9 @@ def test_catalogue_only_hit_has_plain_snippet(small: SearchIndex) -> None:
     "形成时间:1990..1980", "形成时间:1985-13", "!!!", "，。、", "\x00", "a" * 200, "退休 " * 30,
     "AND AND", "NOT NOT 退休", "姓名:(张建国)", 'x:"y', "1" * 5000, "${jndi:ldap://x}", "'; DROP TABLE pages; --",
 ])
-def test_bad_input_is_a_message_or_a_sane_result(small: SearchIndex, query: str) -> None:
+def test_bad_input_is_a_message_or_a_sane_result(ro: SearchIndex, query: str) -> None:
     try:
-        res = small.search(query)
+        res = ro.search(query)
     except QueryError as exc:
         assert str(exc) and not str(exc).isascii()  # a message for the user, in Chinese
     else:
@@ -181,39 +220,39 @@ def test_bad_input_is_a_message_or_a_sane_result(small: SearchIndex, query: str)
         assert all("<script" not in h.snippet for h in res.hits)
 
 
-def test_unbalanced_quote_is_closed(small: SearchIndex) -> None:
-    assert ids(small.search('"张建国')) == {1, 2}
-    assert ids(small.search("“审批退休")) == {5}
+def test_unbalanced_quote_is_closed(ro: SearchIndex) -> None:
+    assert ids(ro.search('"张建国')) == {1, 2}
+    assert ids(ro.search("“审批退休")) == {5}
 
 
-def test_bounds(small: SearchIndex) -> None:
-    assert len(small.search("退休", limit=1000).hits) == 4  # clamped to 100, fewer hits anyway
-    assert small.search("退休", limit=0).hits == () and small.search("退休", limit=0).total == 4
+def test_bounds(ro: SearchIndex) -> None:
+    assert len(ro.search("退休", limit=1000).hits) == 4  # clamped to 100, fewer hits anyway
+    assert ro.search("退休", limit=0).hits == () and ro.search("退休", limit=0).total == 4
     with pytest.raises(QueryError):
-        small.search("退休", offset=10_001)
+        ro.search("退休", offset=10_001)
     with pytest.raises(QueryError):
-        small.search("退休", limit=-1)
-    assert small.search("退休", offset=10_000).hits == ()
+        ro.search("退休", limit=-1)
+    assert ro.search("退休", offset=10_000).hits == ()
 
 
-def test_scope(small: SearchIndex) -> None:
-    assert ids(small.search("退休", streets=["月坛"])) == {1}
-    assert ids(small.search("退休", streets=["月坛", "德胜"])) == {1, 3, 4}
-    res = small.search("退休", streets=[])
+def test_scope(ro: SearchIndex) -> None:
+    assert ids(ro.search("退休", streets=["月坛"])) == {1}
+    assert ids(ro.search("退休", streets=["月坛", "德胜"])) == {1, 3, 4}
+    res = ro.search("退休", streets=[])
     assert res.total == 0 and res.hits == ()
-    assert ids(small.search("退休", streets=["牛街"])) == set()
-    assert ids(small.search("退休", streets=None)) == {1, 3, 4, 5}
-    res = small.search("退休", streets=["德胜"])
+    assert ids(ro.search("退休", streets=["牛街"])) == set()
+    assert ids(ro.search("退休", streets=None)) == {1, 3, 4, 5}
+    res = ro.search("退休", streets=["德胜"])
     assert res.facets["street"] == {"德胜": 2} and res.total == 2
 
 
-def test_facets(small: SearchIndex) -> None:
-    res = small.search("退休")
+def test_facets(ro: SearchIndex) -> None:
+    res = ro.search("退休")
     assert res.facets["class"] == {"9": 2, "1": 1, "5": 1}
     assert res.facets["employer"] == {"北京市百货大楼": 2, "北京第一机床厂": 1, "西城区副食品公司": 1}
     assert res.facets["street"] == {"德胜": 2, "月坛": 1}  # page 5 has no street: no bucket
     assert res.facets["decade"] == {"1980s": 2, "1990s": 2}
-    assert small.search("退休", facets=False).facets == {}
+    assert ro.search("退休", facets=False).facets == {}
 
 
 def test_delete_and_replace(small: SearchIndex) -> None:
@@ -349,3 +388,22 @@ def test_rebuild_equals_incremental(corpus: tuple[list, list[PageDoc]], tmp_path
             assert a.facets == b_.facets, (backend, q)
             assert set(all_hits(one, q)) == set(all_hits(inc, q)), (backend, q)
         assert inc.search("初版").total == 0
+
+
+def test_fuzz_never_raises_anything_but_query_error(ro: SearchIndex) -> None:
+    import random
+
+    from tests.search.test_query import ALPHABET
+
+    rng = random.Random(5)
+    answered = 0
+    for _ in range(300):
+        q = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 20)))
+        try:
+            res = ro.search(q, streets=rng.choice([None, ["月坛"], ["德胜", "月坛"]]), limit=rng.randint(0, 30),
+                            offset=rng.randint(0, 3))
+        except QueryError:
+            continue
+        answered += 1
+        assert res.total >= len(res.hits)
+    assert answered > 50

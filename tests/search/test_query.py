@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from search.base import QueryError
@@ -113,3 +115,18 @@ def test_check_paging() -> None:
         check_paging(20, 10_001)
     with pytest.raises(QueryError):
         check_paging(-1, 0)
+
+
+ALPHABET = ['"', "“", "”", "「", "(", ")", ":", "：", "-", "*", "?", " ", " ", " ", "AND", "OR", "NOT", "姓名",
+            "类别", "形成时间", "档号", "街道", "身份证", "9", "-2", "1985", "..", "退", "休", "张建国", "x", "<", ">",
+            "&", "\\", "\u3000", "\n", "\x00", "é", "𠀋", "ｘ", "１", "~", "至", "年", "月", "|", "||", "&&", "'"]
+
+
+def test_fuzz_only_query_errors() -> None:
+    import random
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        q = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 30)))
+        with contextlib.suppress(QueryError):
+            parse(q)
