@@ -330,14 +330,15 @@ def _read(path: Path, n_pages: int) -> Iterator[PageDoc]:
 
 
 def generate(n_pages: int, seed: int = 1, *, mean_chars: int = 600, noise: bool = True,
-             cache: bool = True) -> Iterator[PageDoc]:
+             cache: bool = True, workers: int | None = None) -> Iterator[PageDoc]:
     """The first ``n_pages`` pages of the corpus for ``seed``, from the cache when there is one.
 
     Without a cache the pages are generated and written to ``bench/.cache/corpus-<n>.jsonl.gz`` on the
-    way; the file appears (atomically) only when the whole corpus has been consumed.
+    way; the file appears (atomically) only when the whole corpus has been consumed.  ``workers``: see
+    :func:`generate_fresh`.
     """
     if not cache:
-        yield from generate_fresh(n_pages, seed, mean_chars=mean_chars, noise=noise)
+        yield from generate_fresh(n_pages, seed, mean_chars=mean_chars, noise=noise, workers=workers)
         return
     found = _cached(n_pages, seed, mean_chars, noise)
     if found is not None:
@@ -350,7 +351,7 @@ def generate(n_pages: int, seed: int = 1, *, mean_chars: int = 600, noise: bool 
     try:
         with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as fh:
             fh.write(json.dumps({"meta": _meta(n_pages, seed, mean_chars, noise)}) + "\n")
-            for doc in generate_fresh(n_pages, seed, mean_chars=mean_chars, noise=noise):
+            for doc in generate_fresh(n_pages, seed, mean_chars=mean_chars, noise=noise, workers=workers):
                 fh.write(json.dumps(_row(doc), ensure_ascii=False, separators=(",", ":")) + "\n")
                 yield doc
             complete = True

@@ -92,10 +92,10 @@ class CorpusStats:
                 self.archive_nos.append(doc.archive_no)
 
 
-def corpus_stats(n: int, seed: int) -> CorpusStats:
+def corpus_stats(n: int, seed: int, workers: int) -> CorpusStats:
     """Read (generating and caching if needed) the corpus of ``n`` pages once and gather its statistics."""
     stats = CorpusStats()
-    for doc in generate(n, seed):
+    for doc in generate(n, seed, workers=workers):
         stats.add(doc)
     return stats
 
@@ -180,7 +180,7 @@ def index_path(backend: str, n: int, seed: int) -> Path:
 
 
 def index_url(backend: str, path: Path, workers: int) -> str:
-    """The facade URL of a benchmark index."""
+    """The facade URL of a benchmark index (the facade takes no writer options: ``workers`` is only recorded)."""
     return f"{backend}://{path.resolve()}"
 
 
@@ -320,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000", help="corpus sizes in pages, comma-separated")
     parser.add_argument("--backends", default="tantivy,whoosh")
-    parser.add_argument("--workers", type=int, default=2, help="corpus generation processes / index writers")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes generating a corpus that is not cached yet (the backends choose their own "
+                             "writer threads: tantivy uses min(4, CPUs))")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per backend and size")
     parser.add_argument("--whoosh-max", type=int, default=100_000, help="skip whoosh above this many pages")
     parser.add_argument("--batch", type=int, default=10_000, help="pages per SearchIndex.batch()")
@@ -338,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         start = time.perf_counter()
         source = cached_corpus(size, args.seed)
-        stats = corpus_stats(size, args.seed)
+        stats = corpus_stats(size, args.seed, args.workers)
         took = time.perf_counter() - start
         print(f"Corpus {size:,} pages: {stats.files:,} files, {stats.chars / stats.pages:.0f} chars/page, "
               f"{len(stats.name_files):,} distinct names; "
