@@ -20,14 +20,6 @@ from tests.intake.builder import FileSpec, PageSpec, build, render
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def no_ocr(app):
-    old = app.config.get("DANGAN_OCR_ENGINE")
-    app.config["DANGAN_OCR_ENGINE"] = ""
-    yield
-    app.config["DANGAN_OCR_ENGINE"] = old
-
-
 def _bomb_png() -> bytes:
     """A tiny PNG that declares 100000 × 100000 pixels."""
     def chunk(kind: bytes, data: bytes) -> bytes:

@@ -16,14 +16,6 @@ from tests.intake.builder import FileSpec, PageSpec, build, default_pages
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def no_ocr(app):
-    old = app.config.get("DANGAN_OCR_ENGINE")
-    app.config["DANGAN_OCR_ENGINE"] = ""
-    yield
-    app.config["DANGAN_OCR_ENGINE"] = old
-
-
 def ingest(app, *paths: Path, workers: int = 0, extra: tuple[str, ...] = ()):
     result = app.test_cli_runner().invoke(
         args=["ingest", "--json", "--workers", str(workers), *extra, *map(str, paths)])
