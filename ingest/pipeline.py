@@ -87,10 +87,10 @@ def store_page(data: bytes, fmt: str, image: Image.Image, store: ObjectStore) ->
         if info.sha256 not in (None, sha):
             raise StorageError(f"{key} exists with different content", key=key) from None
     view_key, thumb_key = f"views/{sha[:2]}/{sha}.jpg", f"thumbs/{sha[:2]}/{sha}.jpg"
-    if not store.exists(view_key):
-        _put_once(store, view_key, make_view(image), "image/jpeg")
-    if not store.exists(thumb_key):
-        _put_once(store, thumb_key, make_thumb(image), "image/jpeg")
+    # No exists() first: that is a round trip per derivative on S3 for every new page, to save
+    # re-encoding in the rare case (a resumed page) where the derivative is already there.
+    _put_once(store, view_key, make_view(image), "image/jpeg")
+    _put_once(store, thumb_key, make_thumb(image), "image/jpeg")
     return StoredKeys(original=key, sha256=sha, size=len(data), view=view_key, thumb=thumb_key)
 
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 CHAIN_LOCK_KEY = 0x44414E47  # "DANG"
 
-# Actions whose event must survive the request failing afterwards (reads of personal data).
+# Details beyond this are cut: an event must stay small whatever a caller passes.
 _MAX_DETAILS = 20_000
 
 

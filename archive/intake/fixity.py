@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from archive.extensions import db
 from archive.intake.models import IngestJob, JobStatus, Page, PageCheckpoint
-from storage import ObjectNotFound, ObjectStore, StorageError
+from storage import ObjectNotFound, ObjectStore
 
 __all__ = ["FixityReport", "verify_storage"]
 
@@ -68,11 +68,8 @@ def verify_storage(store: ObjectStore, *, rehash: bool = True) -> FixityReport:
                               if k and k not in known)
     pending = set(report.pending)
     for prefix in PREFIXES:
-        try:
-            for info in store.list(prefix):
-                if info.key not in known and info.key not in pending:
-                    report.orphaned.append(info.key)
-        except StorageError:
-            raise
+        for info in store.list(prefix):
+            if info.key not in known and info.key not in pending:
+                report.orphaned.append(info.key)
     report.pending = sorted(pending)
     return report

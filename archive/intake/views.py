@@ -355,4 +355,4 @@ def jobs():  # type: ignore[no-untyped-def]
     return render_template("intake/jobs.html", page=page)
 
 
-__all__ = ["bp", "FindingStatus"]
+__all__ = ["bp"]
