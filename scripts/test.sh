@@ -5,14 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# shellcheck source=scripts/_apt.sh
+source scripts/_apt.sh
 
 if [ -z "${DANGAN_TEST_DATABASE_URL:-}" ]; then
   SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok installed"; then
       echo "==> installing PostgreSQL"
-      $SUDO apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+      apt_get update -qq
+      apt_get install -y -qq postgresql >/dev/null
     fi
     $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
     for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
@@ -38,8 +40,8 @@ if ! .venv/bin/python -c "import redis; redis.Redis(host='127.0.0.1', port=6379,
   SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
   if ! command -v redis-server >/dev/null; then
     echo "==> installing Redis"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+    apt_get update -qq
+    apt_get install -y -qq redis-server >/dev/null
   fi
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
   sleep 1
