@@ -80,11 +80,11 @@ def pending_requests() -> list[AccountRequest]:
 def _check_decider(req: AccountRequest, decider: User) -> None:
     if req.status != "pending":
         raise AccountError("not_pending", f"request {req.id} is {req.status}")
-    if decider.role_enum is not Role.APPROVER or decider.activation_pending or not decider.active:
-        raise AccountError("not_approver", decider.username)
     if decider.id in (req.user_id, req.requested_by_id):
         # The second person must really be a second person: not the account itself, not the requester.
         raise AccountError("same_person", decider.username)
+    if decider.role_enum is not Role.APPROVER or decider.activation_pending or not decider.active:
+        raise AccountError("not_approver", decider.username)
 
 
 def _decide(req: AccountRequest, decider: User, status: str) -> None:
