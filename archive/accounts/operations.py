@@ -198,9 +198,9 @@ def authenticate(
     """
     now = now or utcnow()
     name = username.strip().lower()[:64]
-    if login_throttled(ip, name, now):
-        return None, "throttled"
     user = db.session.scalar(select(User).where(User.username == name))
+    if login_throttled(ip, name, now):
+        return user, "throttled"  # the user only names the audit event; the answer is the same for all
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok:
         _note_failure(ip, name, now)

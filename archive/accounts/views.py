@@ -359,12 +359,13 @@ def pending():  # type: ignore[no-untyped-def]
                            request_labels=REQUEST_LABELS, confirm=ConfirmForm())
 
 
-@bp.route("/accounts/pending/<int:request_id>/<any(confirm, reject):decision>", methods=["POST"])
+@bp.route("/accounts/pending", methods=["POST"])
 @requires(Role.APPROVER)
-def decide(request_id: int, decision: str):  # type: ignore[no-untyped-def]
-    if not ConfirmForm().validate_on_submit():
+def decide():  # type: ignore[no-untyped-def]
+    decision, request_id = request.form.get("decision"), request.form.get("request", "")
+    if not ConfirmForm().validate_on_submit() or decision not in ("confirm", "reject") or not request_id.isdigit():
         abort(400)
-    req = db.session.get(AccountRequest, request_id)
+    req = db.session.get(AccountRequest, int(request_id))
     if req is None:
         abort(404)
     approver = current_user._get_current_object()
