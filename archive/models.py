@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from archive.accounts.models import Role, User, UserRelative
+from archive.accounts.models import AccountRequest, LoginFailure, Role, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding, SpotCheck
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
-    "Material", "Person", "Role", "User", "UserRelative",
+    "AccountRequest", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
 ]

@@ -85,14 +85,49 @@ def _enforce() -> Any:
         abort(403)
     if current_user.role_enum not in policy:
         abort(403)
-    if current_user.must_change_password and request.endpoint not in {
-        "accounts.password",
-        "accounts.logout",
-        "web.set_language",
-    }:
+    if current_user.must_change_password and request.endpoint not in _ACCOUNT_ONLY:
         flash(_("Please choose a new password before you continue."), "warning")
         return redirect(url_for("accounts.password"))
+    if current_user.activation_pending and request.endpoint not in _ACCOUNT_ONLY | {"accounts.awaiting"}:
+        # 三员分立: an account whose password an administrator set reads nothing until an approver
+        # activates it.  Fail closed: everything but the account's own pages is refused.
+        return redirect(url_for("accounts.awaiting"))
     return None
+
+
+# What an account may reach before it is fully usable (new password due, activation pending).
+_ACCOUNT_ONLY = frozenset({"accounts.password", "accounts.logout", "web.set_language"})
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values.getlist(key)) for key in values)
+
+
+def _reject_nul() -> Any:
+    """Refuse NUL bytes at the edge: PostgreSQL cannot store them and answered with a 500.
+
+    Checks the decoded path (``%00`` arrives here as a NUL), query and form fields and upload
+    names, before the CSRF check, the log-in and the audit trail see them.
+    """
+    files = request.files if request.method != "GET" else None
+    if not ("\x00" in request.path or _has_nul(request.args) or _has_nul(request.form)
+            or (files and any("\x00" in (f.filename or "") for f in files.values()))):
+        return None
+    from archive.audit import record
+
+    def audit() -> None:
+        from archive.extensions import db
+
+        record("access.denied", outcome="denied", target_type="endpoint", target_id=request.endpoint or "",
+               details={"reason": "nul byte", "method": request.method,
+                        "path": request.path.replace("\x00", "\\x00")[:500],
+                        "query": request.query_string.decode("utf-8", "replace").replace("\x00", "\\x00")[:500]})
+        db.session.commit()
+
+    log.warning("refused a request with a NUL byte: %s %r", request.method, request.path[:200])
+    _audit_safely(audit)
+    message = _("The request contains a character that is not allowed (a NUL byte).")
+    return render_template("error.html", code=400, message=message), 400
 
 
 _CSP = (
@@ -170,6 +205,7 @@ def init_app(app: Flask) -> None:
     """Register the policy hook, the headers and the error pages."""
     from archive.extensions import csrf
 
+    app.before_request(_reject_nul)  # first: nothing below may see a NUL byte
     csrf.init_app(app)
     app.before_request(_enforce)
     app.after_request(_headers)

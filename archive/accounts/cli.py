@@ -70,7 +70,7 @@ def create(username, role, display_name, street, archive_no, locale, password): 
 def list_users():  # type: ignore[no-untyped-def]
     """List accounts."""
     for user in db.session.scalars(select(User).order_by(User.username)):
-        state = "active" if user.active else "disabled"
+        state = "disabled" if not user.active else ("awaiting activation" if user.activation_pending else "active")
         click.echo(f"{user.username:20} {user.role:10} {user.street or '区级':8} {state}")
 
 

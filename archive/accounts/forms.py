@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from archive.accounts.models import Role
@@ -19,6 +19,14 @@ ROLE_LABELS = {
     Role.AUDITOR: _l("Security auditor"),
     Role.ADMIN: _l("System administrator"),
     Role.RETIREE: _l("Retiree"),
+}
+
+REQUEST_LABELS = {
+    "activate": _l("Activate account"),
+    "disable": _l("Disable auditor account"),
+    "enable": _l("Enable auditor account"),
+    "reset_password": _l("Reset auditor password"),
+    "update": _l("Change auditor account"),
 }
 
 PASSWORD_MESSAGES = {
@@ -117,8 +125,9 @@ def parse_relatives(text: str) -> list[tuple[str, str]]:
 
 
 class ResetPasswordForm(FlaskForm):
+    """An administrator's reset: the user must always replace the password the administrator knows."""
+
     password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
-    must_change = BooleanField(_l("User must change it at next log-in"), default=True)
 
 
 class ConfirmForm(FlaskForm):

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.extensions import db
@@ -43,11 +43,13 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN", server_default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None]
+    # 三员分立: an account an administrator created or reset may not read personal data until an
+    # approver (the security officer) activates it; see :mod:`archive.accounts.duties`.
+    activation_pending: Mapped[bool] = mapped_column(default=False, server_default="0")
     last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    # Bumped on password reset or disable so that existing sessions stop working.
+    # Bumped on log-out, password change or reset, disable and scope change: every session carries
+    # the version it was issued with (see get_id) and stops working once it differs.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Staff declare their own ID number and their relatives' so that opening those files is flagged.
     id_number: Mapped[str | None] = mapped_column(String(18))
@@ -79,6 +81,51 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role} {self.street or 'district'}>"
+
+
+class LoginFailure(db.Model):
+    """One failed log-in, kept for the throttle window: throttling is per (IP, user name), not per account.
+
+    Rows live in the database so that every server process sees the same counts.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_ip_username", "ip", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45))
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(index=True, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LoginFailure {self.ip} {self.username}>"
+
+
+class AccountRequest(db.Model):
+    """An account change waiting for a second person (三员分立).
+
+    ``action`` is ``activate`` (a new or reset account), or a change an administrator asked for on
+    an auditor's account (``disable``, ``enable``, ``reset_password``, ``update``) with its
+    ``payload`` (JSON; a reset carries the new password's hash, never the password).
+    """
+
+    __tablename__ = "account_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    decided_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<AccountRequest {self.id} {self.action} user={self.user_id} {self.status}>"
 
 
 class UserRelative(db.Model):

@@ -6,9 +6,9 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import LoginFailure, Role, User
 from archive.accounts.passwords import hash_password, needs_rehash, verify_password
 from archive.extensions import db
 from archive.timeutil import utcnow
@@ -17,6 +17,7 @@ __all__ = [
     "AccountError",
     "authenticate",
     "create_user",
+    "end_sessions",
     "reset_password",
     "set_active",
     "update_user",
@@ -59,8 +60,14 @@ def create_user(
     person_id: int | None = None,
     locale: str = "zh_CN",
     must_change_password: bool = False,
+    activation_pending: bool = False,
 ) -> User:
-    """Create a user; raises :class:`AccountError` on a taken name or an impossible scope."""
+    """Create a user; raises :class:`AccountError` on a taken name or an impossible scope.
+
+    ``activation_pending`` is set for accounts an administrator creates in the UI: such an
+    account reads no personal data until a second person activates it (三员分立).  The shell,
+    demo data and tests create usable accounts directly.
+    """
     username = username.strip().lower()
     if not username or len(username) > 64:
         raise AccountError("bad_username")
@@ -77,6 +84,7 @@ def create_user(
         person_id=person_id,
         locale=locale,
         must_change_password=must_change_password,
+        activation_pending=activation_pending,
     )
     db.session.add(user)
     db.session.flush()
@@ -130,11 +138,19 @@ def update_user(
 
 
 def reset_password(user: User, new_password: str, *, must_change: bool) -> None:
-    """Set a new password, unlock the account and end its other sessions."""
-    user.password_hash = hash_password(new_password)
+    """Set a new password and end the account's sessions."""
+    set_password_hash(user, hash_password(new_password), must_change=must_change)
+
+
+def set_password_hash(user: User, password_hash: str, *, must_change: bool) -> None:
+    """Store an already-hashed password (a confirmed request carries only the hash); ends sessions."""
+    user.password_hash = password_hash
     user.must_change_password = must_change
-    user.failed_logins = 0
-    user.locked_until = None
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Revoke every session of ``user``: each one carries the old version and stops loading."""
     user.session_version += 1
     db.session.flush()
 
@@ -147,33 +163,53 @@ def set_active(user: User, active: bool) -> None:
     db.session.flush()
 
 
-def authenticate(username: str, password: str, *, now: dt.datetime | None = None) -> tuple[User | None, str]:
-    """Check credentials and apply the lock-out rule.
+def _window() -> dt.timedelta:
+    return dt.timedelta(minutes=current_app.config["DANGAN_LOGIN_LOCK_MINUTES"])
 
-    Returns ``(user, "ok")`` or ``(None | user, reason)`` with reason one of
-    ``unknown``, ``bad_password``, ``locked``, ``disabled``.  Verification always
-    runs (against a dummy hash for unknown names) so timing does not tell which
-    names exist.  Counters are flushed for the caller to commit.
+
+def login_throttled(ip: str, username: str, now: dt.datetime) -> bool:
+    """True when ``(ip, username)`` failed too often within the window (whether the name exists or not)."""
+    failures = db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.ip == ip, LoginFailure.username == username, LoginFailure.at >= now - _window()
+        )
+    )
+    return failures >= current_app.config["DANGAN_LOGIN_MAX_FAILURES"]
+
+
+def _note_failure(ip: str, username: str, now: dt.datetime) -> None:
+    # Old rows are useless once outside the window; pruning here keeps the table small without a job.
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - _window()))
+    db.session.add(LoginFailure(ip=ip, username=username, at=now))
+    db.session.flush()
+
+
+def authenticate(
+    username: str, password: str, *, ip: str = "", now: dt.datetime | None = None
+) -> tuple[User | None, str]:
+    """Check credentials under the per-(IP, user name) throttle.
+
+    Returns ``(user, "ok")`` or ``(None | user, reason)`` with reason one of ``throttled``,
+    ``unknown``, ``bad_password``, ``disabled``.  Throttling never locks the account itself:
+    the real user from another address still logs in, and an attacker cannot lock the admin out.
+    It answers the same for names that exist and names that do not, and verification always
+    runs (against a dummy hash for unknown names) so timing does not tell which names exist.
+    Counters are flushed for the caller to commit.
     """
     now = now or utcnow()
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    name = username.strip().lower()[:64]
+    user = db.session.scalar(select(User).where(User.username == name))
+    if login_throttled(ip, name, now):
+        return user, "throttled"  # the user only names the audit event; the answer is the same for all
     ok = verify_password(user.password_hash if user else None, password)
-    if user is None:
-        return None, "unknown"
-    if user.locked_until and user.locked_until > now:
-        return user, "locked"
-    if not ok:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["DANGAN_LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=current_app.config["DANGAN_LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            log.warning("account %s locked after repeated failed log-ins", user.username)
-        db.session.flush()
-        return user, "bad_password"
+    if user is None or not ok:
+        _note_failure(ip, name, now)
+        if user is not None and login_throttled(ip, name, now):
+            log.warning("log-ins for %s from %s throttled after repeated failures", name, ip)
+        return user, "unknown" if user is None else "bad_password"
     if not user.active:
         return user, "disabled"
-    user.failed_logins = 0
-    user.locked_until = None
+    db.session.execute(delete(LoginFailure).where(LoginFailure.ip == ip, LoginFailure.username == name))
     user.last_login_at = now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

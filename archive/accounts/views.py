@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
+from archive.accounts import duties
 from archive.accounts.forms import (
+    REQUEST_LABELS,
     ROLE_LABELS,
     ConfirmForm,
     LoginForm,
@@ -18,17 +20,18 @@ from archive.accounts.forms import (
     ResetPasswordForm,
     UserForm,
 )
-from archive.accounts.models import Role, User
+from archive.accounts.models import AccountRequest, Role, User
 from archive.accounts.operations import (
     AccountError,
     authenticate,
     create_user,
+    end_sessions,
     reset_password,
     set_active,
     set_declarations,
     update_user,
 )
-from archive.accounts.passwords import verify_password
+from archive.accounts.passwords import hash_password, verify_password
 from archive.audit import record
 from archive.extensions import db
 from archive.pagination import paginate
@@ -45,6 +48,8 @@ ACCOUNT_ERRORS = {
     "retiree_person": lambda: _("A retiree account needs the file number (档号) of the retiree."),
     "staff_person": lambda: _("Only retiree accounts are linked to a file."),
     "district_only": lambda: _("Administrators and auditors work for the whole district."),
+    "auditor_role": lambda: _("The role and scope of an auditor cannot be changed by an administrator."),
+    "own_role": lambda: _("You cannot change your own role."),
 }
 
 
@@ -61,8 +66,9 @@ def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user, outcome = authenticate(form.username.data, form.password.data)
+        user, outcome = authenticate(form.username.data, form.password.data, ip=request.remote_addr or "")
         if outcome == "ok" and user is not None:
             record("auth.login", user=user, target_type="user", target_id=user.id)
             db.session.commit()
@@ -72,19 +78,23 @@ def login():  # type: ignore[no-untyped-def]
             return redirect(_safe_next(request.args.get("next")))
         record("auth.login", outcome="failed", user=user, target_type="user", target_id=user.id if user else "",
                details={"username": form.username.data.strip().lower()[:64], "reason": outcome})
-        db.session.commit()  # failed-attempt counters, lock-out and the event
-        if outcome == "locked":
-            form.password.errors.append(_("Too many failed attempts. The account is locked for a while."))
-        elif outcome == "disabled":
+        db.session.commit()  # the failure counts for the throttle, and the event
+        if outcome == "throttled":
+            # The same answer whether the name exists or not, and the account itself is not locked.
+            status = 429
+            form.password.errors.append(_("Too many failed attempts. Please wait a few minutes and try again."))
+        elif outcome == "disabled":  # only said to whoever knows the password
             form.password.errors.append(_("This account is disabled."))
         else:
             form.password.errors.append(_("Wrong user name or password."))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 @requires(*Role)
 def logout():  # type: ignore[no-untyped-def]
+    # A copy of the session cookie must not outlive the log-out: the version it carries goes stale.
+    end_sessions(current_user._get_current_object())
     record("auth.logout", target_type="user", target_id=current_user.id)
     db.session.commit()
     logout_user()
@@ -102,13 +112,25 @@ def password():  # type: ignore[no-untyped-def]
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            reset_password(current_user, form.new.data, must_change=False)
-            record("auth.password", target_type="user", target_id=current_user.id)
+            # The real object, not the proxy: login_user(current_user) stored the proxy in the
+            # request context and the next lookup recursed until the process crashed.
+            user = current_user._get_current_object()
+            reset_password(user, form.new.data, must_change=False)  # ends the other sessions
+            record("auth.password", target_type="user", target_id=user.id)
             db.session.commit()
-            login_user(current_user)  # the session id carries the new version
+            login_user(user)  # re-issue this session with the new session version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.home"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/awaiting")
+@requires(*Role)
+def awaiting():  # type: ignore[no-untyped-def]
+    """Where an account pending activation lands: it may change its password and log out, nothing else."""
+    if not current_user.activation_pending:
+        return redirect(url_for("web.home"))
+    return render_template("accounts/awaiting.html")
 
 
 # --- administration -------------------------------------------------------------------------
@@ -123,9 +145,11 @@ def users():  # type: ignore[no-untyped-def]
         like = f"%{q}%"
         stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
     page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
+    waiting = set(db.session.scalars(select(AccountRequest.user_id).where(AccountRequest.status == "pending")))
     record("user.list", details={"q": q, "results": page.total, "page": page.page})
     db.session.commit()
-    return render_template("accounts/users.html", page=page, q=q, role_labels=ROLE_LABELS, confirm=ConfirmForm())
+    return render_template("accounts/users.html", page=page, q=q, role_labels=ROLE_LABELS, confirm=ConfirmForm(),
+                           waiting=waiting)
 
 
 def _person_id_for(form: UserForm) -> int | None:
@@ -145,10 +169,20 @@ def _apply_error(form: UserForm, exc: AccountError) -> None:
     if exc.code == "no_file":
         return
     message = ACCOUNT_ERRORS.get(exc.code, lambda: _("Invalid value."))()
-    field = {"username_taken": form.username, "bad_username": form.username}.get(exc.code, form.street)
+    field = {"username_taken": form.username, "bad_username": form.username,
+             "auditor_role": form.role, "own_role": form.role}.get(exc.code, form.street)
     if exc.code in {"retiree_person", "staff_person"}:
         field = form.person_archive_no
     field.errors = [*field.errors, message]
+
+
+def _admin() -> User:
+    return current_user._get_current_object()
+
+
+def _record_request(req: AccountRequest, user: User) -> None:
+    record("user.request", target_type="user", target_id=user.id,
+           details={"request": req.id, "action": req.action, "username": user.username})
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -169,6 +203,7 @@ def user_new():  # type: ignore[no-untyped-def]
                     person_id=_person_id_for(form),
                     locale=form.locale.data,
                     must_change_password=True,
+                    activation_pending=True,  # the administrator knows the password: a second person activates
                 )
             except AccountError as exc:
                 db.session.rollback()
@@ -177,9 +212,12 @@ def user_new():  # type: ignore[no-untyped-def]
                 set_declarations(user, form.id_number.data or None, getattr(form, "relatives_parsed", []))
                 record("user.create", target_type="user", target_id=user.id,
                        details={"after": {"username": user.username, "role": user.role, "street": user.street,
-                                          "person_id": user.person_id, "locale": user.locale}})
+                                          "person_id": user.person_id, "locale": user.locale},
+                                "activation_pending": True})
+                _record_request(duties.request_change(user, "activate", _admin()), user)
                 db.session.commit()
-                flash(_("User %(name)s created.", name=user.username), "success")
+                flash(_("User %(name)s created. An approver must activate the account before it can be used.",
+                        name=user.username), "success")
                 return redirect(url_for("accounts.users"))
     return render_template("accounts/user_form.html", form=form, user=None)
 
@@ -189,6 +227,14 @@ def _user_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
+
+
+def _check_role_change(user: User, role: Role, street: str | None) -> None:
+    """Refuse what no administrator may do alone: change their own role, or an auditor's role or scope."""
+    if user.id == current_user.id and role is not user.role_enum:
+        raise AccountError("own_role")
+    if user.role_enum is Role.AUDITOR and (role is not Role.AUDITOR or street != user.street):
+        raise AccountError("auditor_role")
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -205,15 +251,23 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     else:
         form.username.data = user.username
     if form.validate_on_submit():
+        role, street = Role(form.role.data), form.street.data or None
         try:
-            changes = update_user(
-                user,
-                display_name=form.display_name.data,
-                role=Role(form.role.data),
-                street=form.street.data or None,
-                person_id=_person_id_for(form),
-                locale=form.locale.data,
-            )
+            _check_role_change(user, role, street)
+            person_id = _person_id_for(form)
+            if duties.needs_second_person(user):
+                req = duties.request_change(user, "update", _admin(), {
+                    "display_name": form.display_name.data, "locale": form.locale.data,
+                    "id_number": form.id_number.data or None,
+                    "relatives": getattr(form, "relatives_parsed", []),
+                })
+                _record_request(req, user)
+                db.session.commit()
+                flash(_("The change to an auditor's account waits for an approver's confirmation."), "info")
+                return redirect(url_for("accounts.users"))
+            promoted = role is Role.AUDITOR and user.role_enum is not Role.AUDITOR
+            changes = update_user(user, display_name=form.display_name.data, role=role, street=street,
+                                  person_id=person_id, locale=form.locale.data)
         except AccountError as exc:
             db.session.rollback()
             _apply_error(form, exc)
@@ -222,6 +276,8 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             record("user.update", target_type="user", target_id=user.id,
                    details={"before": {k: v[0] for k, v in changes.items()},
                             "after": {k: v[1] for k, v in changes.items()}, "declarations": declared})
+            if promoted:  # a new auditor chosen by the administrator alone would be no check at all
+                _record_request(duties.require_activation(user, _admin()), user)
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("accounts.users"))
@@ -235,12 +291,25 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 def user_reset(user_id: int):  # type: ignore[no-untyped-def]
     user = _user_or_404(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        reset_password(user, form.password.data, must_change=form.must_change.data)
-        record("user.password_reset", target_type="user", target_id=user.id,
-               details={"must_change": form.must_change.data})
-        db.session.commit()
-        flash(_("Password of %(name)s reset.", name=user.username), "success")
+    if user.id == current_user.id:
+        flash(_("Use the password page to change your own password."), "danger")
+    elif form.validate_on_submit():
+        if duties.needs_second_person(user):
+            req = duties.request_change(user, "reset_password", _admin(),
+                                        {"password_hash": hash_password(form.password.data)})
+            _record_request(req, user)
+            db.session.commit()
+            flash(_("The change to an auditor's account waits for an approver's confirmation."), "info")
+        else:
+            # The administrator knows this password: the user must replace it, and an approver must
+            # activate the account again before it reads personal data.
+            reset_password(user, form.password.data, must_change=True)
+            record("user.password_reset", target_type="user", target_id=user.id,
+                   details={"must_change": True, "activation_pending": True})
+            _record_request(duties.require_activation(user, _admin()), user)
+            db.session.commit()
+            flash(_("Password of %(name)s reset. An approver must activate the account again.",
+                    name=user.username), "success")
     else:
         for error in form.password.errors:
             flash(error, "danger")
@@ -265,8 +334,51 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
         if admins <= 1:
             flash(_("The last active administrator cannot be disabled."), "danger")
             return redirect(url_for("accounts.users"))
+    if duties.needs_second_person(user):
+        _record_request(duties.request_change(user, "enable" if enable else "disable", _admin()), user)
+        db.session.commit()
+        flash(_("The change to an auditor's account waits for an approver's confirmation."), "info")
+        return redirect(url_for("accounts.users"))
     set_active(user, enable)
     record("user.enable" if enable else "user.disable", target_type="user", target_id=user.id)
     db.session.commit()
     flash(_("Account enabled.") if enable else _("Account disabled."), "success")
     return redirect(url_for("accounts.users"))
+
+
+# --- second person (三员分立): the approver confirms what an administrator asked for -------------
+
+
+@bp.route("/accounts/pending")
+@requires(Role.APPROVER)
+def pending():  # type: ignore[no-untyped-def]
+    requests = duties.pending_requests()
+    record("user.requests", details={"pending": len(requests)})
+    db.session.commit()
+    return render_template("accounts/pending.html", requests=requests, role_labels=ROLE_LABELS,
+                           request_labels=REQUEST_LABELS, confirm=ConfirmForm())
+
+
+@bp.route("/accounts/pending", methods=["POST"])
+@requires(Role.APPROVER)
+def decide():  # type: ignore[no-untyped-def]
+    decision, request_id = request.form.get("decision"), request.form.get("request", "")
+    if not ConfirmForm().validate_on_submit() or decision not in ("confirm", "reject") or not request_id.isdigit():
+        abort(400)
+    req = db.session.get(AccountRequest, int(request_id))
+    if req is None:
+        abort(404)
+    approver = current_user._get_current_object()
+    try:
+        changes = duties.confirm(req, approver) if decision == "confirm" else duties.reject(req, approver)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(_("You cannot decide this request yourself: it needs another approver.")
+              if exc.code == "same_person" else _("This request has already been decided."), "danger")
+        return redirect(url_for("accounts.pending"))
+    record(f"user.request_{decision}", target_type="user", target_id=req.user_id,
+           details={"request": req.id, "action": req.action, "username": req.user.username,
+                    "requested_by": req.requested_by, **(changes or {})})
+    db.session.commit()
+    flash(_("Request confirmed.") if decision == "confirm" else _("Request rejected."), "success")
+    return redirect(url_for("accounts.pending"))

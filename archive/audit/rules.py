@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from archive.accounts.models import User
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
@@ -38,6 +38,7 @@ RULE_LABELS = {
     "OWN_OR_RELATIVE_FILE": _l("Staff opened their own or a relative's file"),
     "FAILED_LOGIN_BURST": _l("Burst of failed log-ins"),
     "REPEATED_DENIED": _l("Repeated denied accesses"),
+    "ADMIN_SET_ACCOUNT_READ": _l("Personal data read by an account an administrator created or reset"),
 }
 
 PERSONAL = ("file.", "material.", "catalogue.", "page.", "search.", "lending.")
@@ -210,6 +211,7 @@ def scan(*, limit: int = 200_000) -> list[AuditFlag]:
     hits: list[Hit] = [
         *off_hours(new, t), *outside_window(new, t), *own_or_relative(new, t),
         *bulk_viewing(events, t), *failed_logins(events, t), *repeated_denied(events, t),
+        *admin_set_account_read(new, t),
     ]
     existing = set(db.session.execute(
         select(AuditFlag.rule, AuditFlag.event_seq).where(AuditFlag.event_seq > state.last_seq)
@@ -229,3 +231,45 @@ def scan(*, limit: int = 200_000) -> list[AuditFlag]:
     if flags:
         log.info("anomaly scan raised %d flags", len(flags))
     return flags
+
+
+# Events by which somebody other than the user chose the account's password (三员分立); a confirmed
+# request counts when it was an auditor's password reset.
+PASSWORD_SET_BY_OTHERS = or_(
+    AuditEvent.action.in_(("user.create", "user.password_reset")),
+    and_(AuditEvent.action == "user.request_confirm", AuditEvent.details.contains('"action":"reset_password"')),
+)
+
+
+def admin_set_account_read(events: list[AuditEvent], t: Thresholds) -> Iterator[Hit]:
+    """The first personal-data read by an account after an administrator created it or reset its password.
+
+    The administrator knew that password; even with activation by an approver and a forced
+    password change, the auditor gets to look at who used such an account first, once per
+    creation or reset.
+    """
+    reads = [e for e in events if e.user_id and e.outcome == "ok" and e.action.startswith(PERSONAL)]
+    if not reads:
+        return
+    by_id = {e.seq: e for e in reads}
+    for user_id in {e.user_id for e in reads}:
+        setter = db.session.scalar(
+            select(AuditEvent).where(
+                PASSWORD_SET_BY_OTHERS, AuditEvent.target_type == "user",
+                AuditEvent.target_id == str(user_id),
+                or_(AuditEvent.user_id.is_(None), AuditEvent.user_id != user_id),  # the shell has no user
+            ).order_by(AuditEvent.seq.desc()).limit(1)
+        )
+        if setter is None:
+            continue
+        first = db.session.scalar(
+            select(func.min(AuditEvent.seq)).where(
+                AuditEvent.user_id == user_id, AuditEvent.seq > setter.seq, AuditEvent.outcome == "ok",
+                or_(*(AuditEvent.action.startswith(prefix) for prefix in PERSONAL)),
+            )
+        )
+        if first in by_id:
+            e = by_id[first]
+            yield Hit("ADMIN_SET_ACCOUNT_READ", e,
+                      f"{e.username} {e.action} {e.archive_no}: first read after {setter.username} "
+                      f"{setter.action} #{setter.seq}")

@@ -29,6 +29,9 @@ EXPECTED: dict[str, set[Role] | str] = {
     "accounts.user_edit": {D},
     "accounts.user_reset": {D},
     "accounts.user_active": {D},
+    "accounts.awaiting": EVERYONE,
+    "accounts.pending": {P},  # 三员分立: the approver is the second person, never the admin
+    "accounts.decide": {P},
     "catalogue.files": {A, P},
     "catalogue.file_detail": {A, P},
     "catalogue.file_edit": {A},
