@@ -24,8 +24,10 @@ __all__ = [
     "SUBCLASS_NAMES",
     "SUBCLASS_NAMES_EN",
     "InvalidClassLabel",
+    "class_name",
     "class_numeral",
     "format_class",
+    "format_class_code",
     "is_valid_class",
     "parse_class_label",
     "sort_key",
@@ -149,6 +151,27 @@ def format_class(class_no: int, subclass: int = 0) -> str:
     _check(class_no, subclass, f"{class_no}-{subclass}" if subclass else class_no)
     numeral = CHINESE_NUMERALS[class_no]
     return f"{numeral}-{subclass}" if subclass else numeral
+
+
+def format_class_code(code: str) -> str:
+    """The catalogue's spelling of a stored code: ``"9-1"`` → ``九-1``, ``"3"`` → ``三``.
+
+    Search hits and facets carry the class as digits; people read the catalogue's
+    numerals, so every screen shows this form.  A code that names no class is
+    returned unchanged (it came from the index, not from the user).
+    """
+    try:
+        return format_class(*parse_class_label(code))
+    except InvalidClassLabel:
+        log.warning("class code %r names no class", code)
+        return code
+
+
+def class_name(class_no: int, subclass: int = 0, *, english: bool = False) -> str:
+    """The name of a class, or of its sub-class when ``subclass`` is given ("" when there is none)."""
+    if subclass:
+        return (SUBCLASS_NAMES_EN if english else SUBCLASS_NAMES).get((class_no, subclass), "")
+    return (CLASS_NAMES_EN if english else CLASS_NAMES).get(class_no, "")
 
 
 def sort_key(class_no: int, subclass: int | None, seq: int) -> tuple[int, int, int]:

@@ -81,7 +81,9 @@ def _ingest_demo(package_dir: Path) -> None:
     """Run the demo package's page images through the real pipeline, with a progress bar."""
     from archive.intake.service import create_job, run_job
 
-    job = create_job([str(package_dir)], created_by="demo", street=None, source="demo package")
+    # In the demo story the district archivist ingests the package: the batch names her account, so pages
+    # show her display name; "demo package" is a source label translated where it is shown.
+    job = create_job([str(package_dir)], created_by=DEMO_ACCOUNTS[1][0], street=None, source="demo package")
     db.session.commit()
     with click.progressbar(length=1, label="ingesting demo scans (OCR)", show_pos=True, show_eta=True) as bar:
 

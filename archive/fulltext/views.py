@@ -3,23 +3,68 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from archive.accounts.models import Role
 from archive.audit import record
+from archive.catalogue.classes import class_name, format_class_code, parse_class_label
 from archive.catalogue.models import ArchiveFile, Person
 from archive.extensions import db
+from archive.fulltext.errors import translate_query_error
+from archive.fulltext.highlight import mark_terms, query_terms
 from archive.fulltext.indexing import get_index
 from archive.geo import STREETS
 from archive.security import requires
 from search import QueryError
+from search.query import MAX_QUERY_CHARS
 
 bp = Blueprint("fulltext", __name__)
 
 PER_PAGE = 20
 MAX_PAGE = 50  # 1,000 hits deep: beyond that, narrow the query
+
+
+@bp.app_template_filter("mark_terms")
+def _mark_terms_filter(text: str | Markup | None, query: str) -> Markup:
+    """``{{ page.ocr_text|mark_terms(q) }}``: the text escaped, the words of ``q`` in ``<mark>``."""
+    return mark_terms(text, query_terms(query or ""))
+
+
+def class_label(code: str, *, with_name: bool = False) -> str:
+    """A class code from the index as the catalogue writes it (``9-1`` → ``九-1``), optionally with its name."""
+    label = format_class_code(code)
+    if not with_name:
+        return label
+    from archive.i18n import select_locale
+
+    try:
+        class_no, subclass = parse_class_label(code)
+    except ValueError:
+        return label
+    name = class_name(class_no, subclass, english=select_locale() != "zh_CN")
+    return f"{label} {name}" if name else label
+
+
+def decade_label(value: str) -> str:
+    """A decade facet value (``1970s``) in the user's language: 1970年代 / 1970s."""
+    digits = value[:-1] if value.endswith("s") else value
+    return _("%(year)ds", year=int(digits)) if digits.isdigit() else value
+
+
+@bp.app_context_processor
+def _search_labels() -> dict[str, object]:
+    return {"class_label": class_label, "decade_label": decade_label}
+
+
+def query_too_long(q: str) -> str | None:
+    """The translated reason a typed query is refused for its length (box and URL alike), or None."""
+    if len(q) > MAX_QUERY_CHARS:
+        return _("The query is too long: at most %(max)d characters, this one has %(n)d. Shorten it and search again.",
+                 max=MAX_QUERY_CHARS, n=len(q))
+    return None
 
 
 def scope_streets(street: str | None = None) -> list[str] | None:
@@ -59,11 +104,12 @@ def search():  # type: ignore[no-untyped-def]
                                page=page, pages=0)
     query = full_query(q, facets_in)
     streets = scope_streets(facets_in["street"])
-    error, results = None, None
-    try:
-        results = get_index().search(query, streets=streets, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    except QueryError as exc:
-        error = str(exc)
+    error, results = query_too_long(q), None
+    if error is None:
+        try:
+            results = get_index().search(query, streets=streets, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+        except QueryError as exc:
+            error = translate_query_error(str(exc))
     record("search.query", outcome="ok" if error is None else "failed",
            details={"q": q[:500], "filters": {k: v for k, v in facets_in.items() if v}, "scope": streets,
                     "total": results.total if results else None, "page": page, "error": error})

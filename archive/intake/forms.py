@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from archive.formutil import choices
 from archive.intake.models import FindingStatus
@@ -40,3 +40,10 @@ class FindingForm(FlaskForm):
     def validate_resolution(self, field: TextAreaField) -> None:
         if self.status.data == FindingStatus.ACCEPTED and not (field.data or "").strip():
             raise ValidationError(_l("Accepting a finding needs a reason."))
+
+
+class BulkAcceptForm(FlaskForm):
+    """Accept several open findings of a file at once, with one reason (each still gets its own audit event)."""
+
+    resolution = TextAreaField(_l("Reason / note"), validators=[
+        DataRequired(_l("Accepting a finding needs a reason.")), Length(max=2000)])

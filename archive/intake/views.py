@@ -9,18 +9,19 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import g as request_globals
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from archive.accounts.forms import ConfirmForm
-from archive.accounts.models import Role
+from archive.accounts.models import Role, User
 from archive.audit import record
 from archive.catalogue.models import ArchiveFile
 from archive.catalogue.scope import get_file_or_404
 from archive.extensions import db
-from archive.intake.forms import FindingForm, UploadForm
+from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
 from archive.intake.reports import findings_workbook
 from archive.objects import get_store
@@ -37,6 +38,28 @@ STAFF = (Role.ARCHIVIST, Role.APPROVER)
 
 JOB_STATUS = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
 OUTCOMES = {"ingested": _l("Ingested"), "unchanged": _l("Unchanged"), "rejected": _l("Rejected")}
+SPOT_CHECK_RESULTS = {"pending": _l("Not checked yet"), "pass": _l("Passed"), "fail": _l("Failed the check")}
+# Jobs started by a command, not by a person in the browser: who "created" them, in words.
+SYSTEM_OPERATORS = {"cli": _l("Command line (dangan ingest)"), "demo": _l("Demo data (dangan demo)")}
+# Sources written by the programs themselves (uploads keep the file names people gave them).
+SOURCE_LABELS = {"demo package": _l("Demo scan package")}
+
+
+def operator_name(username: str | None) -> str:
+    """The display name of whoever started a job or made a decision (cached for the request)."""
+    if not username:
+        return ""
+    if username in SYSTEM_OPERATORS:
+        return str(SYSTEM_OPERATORS[username])
+    names: dict[str, str] = request_globals.setdefault("dangan_operator_names", {})
+    if username not in names:
+        names[username] = db.session.scalar(select(User.display_name).where(User.username == username)) or username
+    return names[username]
+
+
+def source_label(source: str | None) -> str:
+    """A job's source as shown: program-written sources translated, upload names as given."""
+    return str(SOURCE_LABELS.get(source or "", source or ""))
 
 
 @bp.app_context_processor
@@ -51,6 +74,9 @@ def _labels() -> dict[str, object]:
         "outcome_label": lambda s: OUTCOMES.get(s, s),
         "finding_status_label": lambda s: STATUS_LABELS.get(FindingStatus(s), s),
         "finding_choices": [(s.value, label) for s, label in STATUS_LABELS.items()],
+        "spot_check_label": lambda r: SPOT_CHECK_RESULTS.get(r, r),
+        "operator_name": operator_name,
+        "source_label": source_label,
     }
 
 
@@ -131,10 +157,13 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
     files = {f.archive_no: f for f in db.session.scalars(
         select(ArchiveFile).where(ArchiveFile.archive_no.in_([o["archive_no"] for o in outcomes])))}
     checks = list(db.session.scalars(select(SpotCheck).where(SpotCheck.job_id == job.id).order_by(SpotCheck.id)))
+    # The sampled pages' files, so each check names the file and page it is about.
+    check_files = {f.id: f for f in db.session.scalars(
+        select(ArchiveFile).where(ArchiveFile.id.in_({c.page.file_id for c in checks})))} if checks else {}
     record("ingest.view", target_type="ingest_job", target_id=job.id)
     db.session.commit()
     return render_template("intake/job.html", job=job, state=_job_state(job), outcomes=outcomes, files=files,
-                           checks=checks, confirm=ConfirmForm())
+                           checks=checks, check_files=check_files, confirm=ConfirmForm())
 
 
 @bp.route("/ingest/jobs/<int:job_id>/status.json")
@@ -220,7 +249,7 @@ def file_qc(file_id: int):  # type: ignore[no-untyped-def]
     record("qc.view", file=file, details={"findings": len(findings)})
     db.session.commit()
     return render_template("intake/file_qc.html", file=file, findings=findings, form=FindingForm(),
-                           can_edit=current_user.role_enum is Role.ARCHIVIST)
+                           bulk=BulkAcceptForm(), can_edit=current_user.role_enum is Role.ARCHIVIST)
 
 
 @bp.route("/files/<int:file_id>/qc.xlsx")
@@ -255,6 +284,56 @@ def finding_update(finding_id: int):  # type: ignore[no-untyped-def]
                     "after": {"status": finding.status, "resolution": finding.resolution}})
     db.session.commit()
     return redirect(url_for("intake.file_qc", file_id=file.id) + f"#f{finding.id}")
+
+
+def _posted_ids(name: str) -> set[int]:
+    """Finding ids sent as repeated form fields; anything that is not a number is ignored."""
+    return {int(v) for v in request.form.getlist(name) if v.isdigit()}
+
+
+@bp.route("/files/<int:file_id>/qc/accept", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def findings_accept(file_id: int):  # type: ignore[no-untyped-def]
+    """Accept many open findings of a file with one reason: the ticked ones, or every one the page showed.
+
+    Only findings of this file that are still open change; each gets its own ``qc.decision`` event,
+    exactly as if it had been saved on its own.
+    """
+    file = get_file_or_404(file_id)
+    back = redirect(url_for("intake.file_qc", file_id=file.id))
+    form = BulkAcceptForm()
+    wanted = _posted_ids("shown") if request.form.get("scope") == "shown" else _posted_ids("finding")
+    refusal = None
+    if not form.validate_on_submit():
+        refusal = [str(error) for errors in form.errors.values() for error in errors]
+        for error in refusal:
+            flash(error, "danger")
+    elif not wanted:
+        refusal = [_("Tick at least one finding to accept.")]
+        flash(refusal[0], "warning")
+    if refusal is not None:
+        # Nothing changed, but the attempt on this file's QC is on record like any other refused action.
+        record("qc.decision", file=file, outcome="failed",
+               details={"bulk": True, "findings": sorted(wanted), "error": refusal})
+        db.session.commit()
+        return back
+    findings = list(db.session.scalars(select(QcFinding).where(
+        QcFinding.file_id == file.id, QcFinding.id.in_(wanted), QcFinding.status == FindingStatus.OPEN)
+        .order_by(QcFinding.id)))
+    resolution, now = form.resolution.data.strip(), utcnow()
+    for finding in findings:
+        finding.status, finding.resolution = FindingStatus.ACCEPTED, resolution
+        finding.resolved_by, finding.resolved_at = current_user.username, now
+        record("qc.decision", file=file, target_type="qc_finding", target_id=finding.id,
+               details={"rule": finding.rule, "bulk": True, "before": {"status": FindingStatus.OPEN.value},
+                        "after": {"status": FindingStatus.ACCEPTED.value, "resolution": resolution}})
+    db.session.commit()
+    skipped = len(wanted) - len(findings)
+    flash(_("Accepted %(n)d findings.", n=len(findings)), "success")
+    if skipped:
+        flash(_("%(n)d of the chosen findings were already decided or are not this file's; they were left as they are.",
+                n=skipped), "warning")
+    return back
 
 
 # --- pages ---------------------------------------------------------------------------------------------
@@ -297,7 +376,7 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
         "intake/viewer.html", file=file, page=page, pages=pages, index=index, findings=findings, history=history,
         words=words, prev_id=ids[index - 1] if index else None,
         next_id=ids[index + 1] if index is not None and index + 1 < len(ids) else None,
-        highlight=(request.args.get("q") or "")[:50],
+        highlight=(request.args.get("q") or "")[:200],
     )
 
 

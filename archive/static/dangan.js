@@ -1,8 +1,11 @@
 // Small progressive enhancements; every page works without JavaScript.
 // Kept in a file (no inline script) so the Content-Security-Policy can forbid inline code.
+// A form (or the button that submitted it) may ask first: data-confirm holds the translated question.
 document.addEventListener("submit", (event) => {
+  const button = event.submitter && event.submitter.closest("[data-confirm]");
   const form = event.target.closest("form[data-confirm]");
-  if (form && !window.confirm(form.dataset.confirm)) {
+  const question = button ? button.dataset.confirm : form ? form.dataset.confirm : null;
+  if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 });

@@ -20,6 +20,7 @@ from tests.helpers import csrf_token
 FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_export", "catalogue.material_new",
                "catalogue.material_edit", "catalogue.material_delete", "catalogue.material_move",
                "catalogue.my_file", "intake.file_qc", "intake.file_qc_export", "intake.finding_update",
+               "intake.findings_accept",
                "intake.thumbnails", "intake.viewer", "intake.page_image", "intake.page_thumb", "intake.page_original",
                "intake.spot_check_record"}
 SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests

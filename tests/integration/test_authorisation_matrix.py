@@ -60,6 +60,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "intake.file_qc": {A, P},
     "intake.file_qc_export": {A},
     "intake.finding_update": {A},
+    "intake.findings_accept": {A},
     "intake.thumbnails": {A, P},
     "intake.viewer": {A, P},
     "intake.page_image": {A, P},
@@ -71,7 +72,8 @@ EXPECTED: dict[str, set[Role] | str] = {
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
 FILE_SCOPED = {
     "intake.job", "intake.job_status", "intake.job_report", "intake.spot_check_draw", "intake.spot_check_record",
-    "intake.file_qc", "intake.file_qc_export", "intake.finding_update", "intake.thumbnails", "intake.viewer",
+    "intake.file_qc", "intake.file_qc_export", "intake.finding_update", "intake.findings_accept", "intake.thumbnails",
+    "intake.viewer",
     "intake.page_image", "intake.page_thumb", "intake.page_original",
     "catalogue.file_detail",
     "catalogue.file_edit",
