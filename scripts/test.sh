@@ -48,4 +48,5 @@ if ! .venv/bin/python -c "import redis; redis.Redis(host='127.0.0.1', port=6379,
 fi
 
 .venv/bin/ruff check $(ls -d archive ingest search storage tests bench 2>/dev/null)
+bash scripts/typecheck.sh
 .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

@@ -402,8 +402,7 @@ def parse(query: str) -> Node:
     toks = _lex(q)
     if not toks:
         raise QueryError("请输入检索词")
-    node = _Parser(toks).parse()
-    node = _analyse(node)
+    node = _analyse(_Parser(toks).parse())
     if node is None:
         raise QueryError("检索式里没有可检索的文字")
     _check_nots(node)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol, cast
 
 import tantivy
 from tantivy import Occur, Query
@@ -39,6 +40,16 @@ WRITER_HEAP = 64_000_000 * WRITER_THREADS
 GRAMS_TOKENIZER = "dangan_grams"
 _KEYWORDS = ("street", "employer", "class_code", "class_major", "decade")
 _FACETS = {"class": "class_major", "employer": "employer", "street": "street", "decade": "decade"}
+
+
+class _SearchResult(Protocol):
+    """``tantivy.SearchResult`` as it is at run time: the stub shipped with tantivy 0.27 omits ``count``."""
+
+    @property
+    def hits(self) -> list[tuple[Any, tantivy.DocAddress]]: ...
+
+    @property
+    def count(self) -> int | None: ...  # None unless searched with count=True
 
 
 def _schema() -> tantivy.Schema:
@@ -209,7 +220,7 @@ class TantivyIndex(SearchIndex):
             q = Query.boolean_query([(Occur.Must, q), (Occur.Must, Query.const_score_query(scope, 0.0))])
         searcher = self._ix.searcher()
         try:
-            res = searcher.search(q, limit=max(1, limit), offset=offset, count=True)
+            res = cast(_SearchResult, searcher.search(q, limit=max(1, limit), offset=offset, count=True))
         except ValueError as exc:  # pragma: no cover - queries are built from a validated tree
             log.exception("tantivy refused a query: %r", query)
             raise QueryError("无法执行这个检索式") from exc
@@ -217,6 +228,8 @@ class TantivyIndex(SearchIndex):
         hits = []
         for score, addr in res.hits[:limit]:
             payload = searcher.doc(addr).get_first("payload")
+            if not isinstance(payload, bytes):  # pragma: no cover - every document is added with its payload
+                raise RuntimeError(f"tantivy document {addr!r} has no payload")
             hits.append(_hit(payload, score, marks))
         facet_counts: dict[str, dict[str, int]] = {}
         if facets and res.count:
@@ -261,7 +274,8 @@ class TantivyIndex(SearchIndex):
         words = clause.positioned()
         if len(words) == 1:
             return Query.term_query(self._schema, f"{name}_g", words[0][1], index_option="freq")
-        return Query.phrase_query(self._schema, f"{name}_g", words)
+        terms: list[str | tuple[int, str]] = list(words)  # the stub wants this exact (invariant) list type
+        return Query.phrase_query(self._schema, f"{name}_g", terms)
 
     def close(self) -> None:
         """Nothing to release: writers live only as long as a batch."""

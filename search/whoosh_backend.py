@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,7 +154,7 @@ class WhooshIndex(SearchIndex):
 
     def count(self) -> int:
         """Number of indexed pages."""
-        return self._ix.doc_count()
+        return int(self._ix.doc_count())
 
     def page_ids(self) -> Iterator[int]:
         """Every indexed page id."""
@@ -254,8 +254,9 @@ def _hit(payload: str, score: float, marks: list[str]) -> Hit:
                snippet=snippet, terms=terms)
 
 
-def _top(counts: dict[object, object]) -> dict[str, int]:
-    pairs = [(str(k), int(v)) for k, v in counts.items() if k not in (None, "", b"") and int(v) > 0]
+def _top(counts: Mapping[object, int]) -> dict[str, int]:
+    """The FACET_SIZE most frequent values of a ``sorting.Count`` facet (value → number of hits)."""
+    pairs = [(str(k), int(v)) for k, v in counts.items() if k not in (None, "", b"") and v > 0]
     pairs.sort(key=lambda kv: (-kv[1], kv[0]))
     return dict(pairs[:FACET_SIZE])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal, TypedDict
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ._base import ObjectStore
@@ -22,6 +23,16 @@ _S3_SCHEMES = {"s3": False, "s3+http": False, "s3+https": True}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _S3_OPTIONS = {"secure", "region", "retries", "backoff", "connect_timeout", "read_timeout"}
+
+
+class _S3Tuning(TypedDict, total=False):
+    """The optional keyword arguments of :class:`S3Store` that a URL may set."""
+
+    retries: int
+    backoff: float
+    connect_timeout: float
+    read_timeout: float
+
 
 USAGE = (
     "use file:///absolute/path (or a plain path), s3://ACCESS:SECRET@host:port/bucket?secure=0, "
@@ -140,10 +151,12 @@ def _s3_from_url(url: str, scheme: str) -> S3Store:
         if scheme != "s3" and wanted != secure:
             raise StorageError(f"{scheme}:// contradicts secure={options['secure']} in {shown!r}")
         secure = wanted
-    kwargs: dict[str, float] = {}
+    kwargs: _S3Tuning = {}
     if "retries" in options:
         kwargs["retries"] = int(_number("retries", options["retries"], url, int))
-    for name in ("backoff", "connect_timeout", "read_timeout"):
+    seconds: tuple[Literal["backoff", "connect_timeout", "read_timeout"], ...] = (
+        "backoff", "connect_timeout", "read_timeout")
+    for name in seconds:
         if name in options:
             kwargs[name] = _number(name, options[name], url, float)
     return S3Store(
@@ -153,5 +166,5 @@ def _s3_from_url(url: str, scheme: str) -> S3Store:
         bucket,
         secure=secure,
         region=options.get("region") or None,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
