@@ -1,4 +1,4 @@
-"""Places the archive knows: Beijing's districts and Xicheng's streets (DOMAIN.md).
+"""Places the archive knows: Beijing's districts and Xicheng's streets (docs/domain.md#places).
 
 Kept as data so a deployment for another district changes one module.
 """

@@ -14,7 +14,7 @@ pool is needed.  On top of the demo text, to look like what the OCR stage stores
 * the text goes through the app's own normalisation (:func:`ingest.ocr.normalise_text`): ideographic
   spaces and gaps between Chinese characters disappear, exactly as in ``pages.ocr_text``;
 * pages are padded to a realistic length (mean ``mean_chars``, default 600, as in the measurements in
-  DESIGN.md) with rows of printed form labels and generic sentences of the demo pages, and, on
+  docs/architecture.md#search-measurements) with rows of form labels and generic sentences of the demo pages, and, on
   about a third of the pages, a line of OCR garbage (random common characters — what Tesseract makes
   of handwriting);
 * OCR noise per page (a clean, a fair or a poor scan): look-alike substitutions (已/己, 未/末, 干/千,

@@ -1,6 +1,6 @@
 """Opening a scan package: find its catalogue sheets and, for every file (案卷), its pages in order.
 
-A package (DESIGN.md, "Scan package") is a folder, a .zip, or several files and folders.  It holds
+A package (docs/scan-package.md) is a folder, a .zip, or several files and folders.  It holds
 ``目录.xlsx|csv`` and ``人员.xlsx|csv`` (or any workbook with sheets 目录/人员) and page images per file
 in one of three layouts:
 

@@ -1,4 +1,4 @@
-"""Quality-control rules for one digitised file (案卷), after DA/T 31-2017 and DOMAIN.md.
+"""Quality-control rules for one digitised file (案卷), after DA/T 31-2017 and docs/domain.md#digitisation.
 
 Each rule is a small function returning ``list[Finding]`` with a stable ``rule``
 code, a severity (``error`` must be corrected before acceptance, ``warning`` asks
@@ -102,7 +102,7 @@ _FALSE = {"0", "false", "no", "off", "否"}
 class QcSettings:
     """Thresholds of the QC rules.
 
-    Defaults follow DOMAIN.md: 300 dpi is personnel-file practice and 200 dpi the
+    Defaults follow docs/domain.md#scanning-standards: 300 dpi is personnel-file practice and 200 dpi the
     DA/T 31 floor; skew tolerance is local practice (some bureaus < 1°, all ≤ 3°).
     ``duplicate_hamming`` is the largest perceptual-hash distance (bits of 64) at
     which two pages count as the same scan.  ``check_labour_contract`` can turn off
@@ -292,7 +292,7 @@ def material_not_scanned(materials: Sequence[MaterialRef], linking: Linking) -> 
 def extra_pages(linking: Linking) -> list[Finding]:
     """Pages linked to no material: 多扫, one finding per page.
 
-    Error, not warning: DOMAIN.md (DA/T 31 QC) says 多扫 is corrected — the page is
+    Error, not warning: docs/domain.md#digitisation-qc (DA/T 31 QC) says 多扫 is corrected — the page is
     removed or the catalogue gains its row — before the file is accepted.
     """
     findings: list[Finding] = []
@@ -423,7 +423,7 @@ def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[
 def blank_page(results: Sequence[PageResult]) -> list[Finding]:
     """Blank pages: warning.
 
-    页数 counts only pages with writing (DOMAIN.md), so a scanned blank side is
+    页数 counts only pages with writing (docs/domain.md#catalogue-columns), so a scanned blank side is
     either a page to drop or — in the flat layout — a page that shifts the linking.
     """
     return [
@@ -539,7 +539,7 @@ def _format_counts(counts: Counter[str]) -> str:
 
 
 def mixed_formats(results: Sequence[PageResult]) -> list[Finding]:
-    """More than one storage format among a file's pages (DOMAIN.md: one batch uses one storage format): warning."""
+    """More than one storage format among a file's pages (docs/domain.md#storage-formats): warning."""
     counts = Counter(r.metrics.format.lower() for r in results if r.metrics is not None)
     if len(counts) <= 1:
         return []
@@ -695,7 +695,7 @@ _RECRUITMENT_WORDS: tuple[str, ...] = (
     "退伍",
 )
 
-# The retiree checklist of DOMAIN.md ("flag if absent, never reject").  Left out on
+# The retiree checklist of docs/domain.md#retiree-checklist ("flag if absent, never reject").  Left out on
 # purpose: 调动 materials (only someone who changed employer has them), 职称/技术等级
 # ("where held"), changes of birth or work-start date and reward/punishment decisions
 # (only when they happened), the written statement of missing materials — none of them
@@ -774,7 +774,7 @@ REQUIRED_ITEMS: tuple[RequiredItem, ...] = (
 def required_material_missing(
     materials: Sequence[MaterialRef], *, party_member: bool | None, settings: QcSettings
 ) -> list[Finding]:
-    """Items of the retiree checklist (DOMAIN.md) that no catalogue row matches: warning, never a rejection.
+    """Checklist items (docs/domain.md#retiree-checklist) that no catalogue row matches: warning, never a rejection.
 
     Rows are recognised by class and by keywords in the title (see
     :class:`RequiredItem`).  Party materials are expected only when

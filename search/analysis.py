@@ -21,7 +21,7 @@ Query side (:func:`plan`): a one-character or dictionary-word CJK term is one po
 would have segmented the sentence); any other CJK string (names the dictionary lacks, strings OCR
 split) is the phrase of its bigrams in ``grams``.  So a CJK term matches exactly the pages that contain
 it as a substring, and common words stay a single posting list — which is what keeps tantivy in
-milliseconds at a million pages (see DESIGN.md, "Search: what was measured").
+milliseconds at a million pages (see docs/architecture.md#search-measurements).
 
 Normalisation: NFKC (full-width → half-width), lower case, dashes unified, and whitespace *between two
 CJK characters* removed, because OCR inserts spaces and line breaks inside words ("退 休 审 批",

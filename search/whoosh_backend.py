@@ -4,7 +4,7 @@ Fields are pre-tokenised by :mod:`search.analysis` (space-joined tokens, split b
 tokenizer), so whoosh and tantivy index exactly the same tokens.  ``*_g`` fields drop the position
 fillers and renumber, so a phrase here is all of its bigrams at consecutive positions.  On this kind of
 machine whoosh is fine up to some tens of thousands of pages; its query time grows with the number of
-hits (DESIGN.md).
+hits (docs/architecture.md#search-measurements).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from archive.timeutil import utcnow
 
 
 class Role(enum.StrEnum):
-    """The five roles of DESIGN.md; values are stored, labels are translated in the UI."""
+    """The five roles of docs/architecture.md#roles-and-scope; values are stored, labels are translated in the UI."""
 
     ARCHIVIST = "archivist"
     APPROVER = "approver"

@@ -48,7 +48,7 @@ STAFF_ROLES = {"archivist", "approver", "auditor", "admin"}
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Configurable limits (local practice; DOMAIN.md asks for them to be settings)."""
+    """Configurable limits (local practice, hence settings: docs/domain.md#local-practice)."""
 
     work_start: int = 7
     work_end: int = 20

@@ -6,7 +6,7 @@ classes 4 and 9 have sub-classes 1–4.  Catalogues write the class as ``4-1``,
 dashes, ``4.1`` from a numeric Excel cell).  :func:`parse_class_label` folds them
 all to ``(class_no, subclass)`` with ``subclass == 0`` for "no sub-class"; the
 sending unit's original label is kept elsewhere, because old files keep their old
-placement (DOMAIN.md).
+placement (docs/domain.md#material-classes).
 
 Everything here is pure: no Flask, no database.
 """

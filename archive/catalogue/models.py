@@ -26,7 +26,7 @@ class EmployerLevel(enum.StrEnum):
 
 
 class Custody(enum.StrEnum):
-    """Who holds the paper: the district repository or a street (DOMAIN.md, work plan §二(四))."""
+    """Who holds the paper: the district repository or a street (docs/domain.md#custody, work plan §二(四))."""
 
     DISTRICT = "district"
     STREET = "street"

@@ -1,6 +1,6 @@
 """Read the 目录 (catalogue) and 人员 (people) sheets of a scan package.
 
-A scan package (DESIGN.md, "Scan package") carries its catalogue as ``目录.xlsx``
+A scan package (docs/scan-package.md#catalogue-sheets) carries its catalogue as ``目录.xlsx``
 or ``目录.csv`` and optionally its people as ``人员.xlsx`` / ``人员.csv``, or one
 workbook with sheets named 目录 and 人员.  Sending units fill these by hand, so
 :func:`read_sources` is forgiving about form (header spelling and order, date and

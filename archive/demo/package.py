@@ -1,4 +1,4 @@
-"""Write demo scan packages: the ingest contract of DESIGN.md ("Scan package"), filled with demo people.
+"""Write demo scan packages: the ingest contract of docs/scan-package.md, filled with demo people.
 
 A package is a folder (or a .zip of one) with ``目录.xlsx|csv`` (one row per material), ``人员.xlsx|csv``
 (one row per person) and page images per file, either flat (``<档号>/0001.jpg`` in catalogue order, the

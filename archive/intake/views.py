@@ -198,7 +198,7 @@ def _xlsx(wb, name: str) -> Response:  # type: ignore[no-untyped-def]
 @bp.route("/ingest/jobs/<int:job_id>/spot-check", methods=["POST"])
 @requires(Role.ARCHIVIST)
 def spot_check_draw(job_id: int):  # type: ignore[no-untyped-def]
-    """Draw the acceptance sample: ≥ 5 % of the batch's pages, at least one (DOMAIN.md, local practice)."""
+    """Draw the acceptance sample: ≥ 5 % of the batch's pages, at least one (docs/domain.md#acceptance)."""
     job = _job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

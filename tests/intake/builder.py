@@ -19,7 +19,7 @@ from archive.demo import render_page
 
 PAPER = (105, 148)
 
-# A file that satisfies the retiree checklist of DOMAIN.md (not a party member).
+# A file that satisfies the retiree checklist of docs/domain.md#retiree-checklist (not a party member).
 CLEAN_MATERIALS = [
     ("一", 1, "干部履历表", 1),
     ("四-1", 1, "毕业证书", 1),
