@@ -848,7 +848,9 @@ def findings_as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
 
     ``{"rule", "severity", "material", "page", "message"}`` where ``material`` is
     the material's 序号 (an int) or null and ``page`` the page order or null; the
-    full class/sub-class is in the message.
+    full class/sub-class is in the message.  A finding about a file of the package
+    that was refused also carries the refusal's ``code`` (``unsupported_format``,
+    ``empty_file``, ``not_an_image``, ``symlink_refused`` …).
     """
     return [
         {
@@ -857,6 +859,7 @@ def findings_as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
             "material": f.material[2] if f.material is not None else None,
             "page": f.page,
             "message": f.message,
+            **({"code": f.details["code"]} if "code" in f.details else {}),
         }
         for f in findings
     ]

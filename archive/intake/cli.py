@@ -23,7 +23,7 @@ from ingest.errors import IngestError
 @click.option("--resume", "resume", type=int, default=None, help="Run an interrupted job again by its id.")
 @with_appcontext
 def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None) -> None:
-    """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any file was rejected."""
+    """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any input was rejected or none was usable."""
     from archive.intake.service import JobFailed, create_job, run_job
 
     if resume is None and not paths:
@@ -57,8 +57,15 @@ def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, 
     else:
         for o in outcomes:
             errors = sum(1 for f in o.findings if f["severity"] == "error")
-            click.echo(f"{o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} findings ({errors} errors)")
-    if any(o.status == "rejected" for o in outcomes):
+            if o.archive_no:
+                click.echo(f"{o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} findings ({errors} errors)")
+            else:  # an input that belongs to no file: say why it was not used
+                click.echo(f"{o.source}: {o.status}: {o.findings[0]['message'] if o.findings else ''}")
+        job = db.session.get(IngestJob, job_id)
+        if job is not None and job.error:
+            click.echo(f"job {job_id}: {job.error}", err=True)
+    # Non-zero when a file was rejected, and when nothing at all could be ingested (an empty package too).
+    if any(o.status == "rejected" for o in outcomes) or not any(o.usable for o in outcomes):
         sys.exit(1)
 
 

@@ -53,15 +53,41 @@ class JobFailed(RuntimeError):
 
 @dataclass
 class FileOutcome:
-    """One line of ``dangan ingest --json``."""
+    """One line of ``dangan ingest --json``.
+
+    A file (档号) of the package, or — with ``archive_no`` empty and ``source`` naming it relative to the
+    package — an input that belongs to no file and could not be used (a stray text file, random bytes, a
+    link): every input is accounted for, none is dropped without a word.
+    """
 
     archive_no: str
     status: str  # ingested | unchanged | rejected
     pages: int = 0
     findings: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""  # inputs outside any file: the path inside the package
 
     def as_dict(self) -> dict[str, Any]:
-        return {"archive_no": self.archive_no, "status": self.status, "pages": self.pages, "findings": self.findings}
+        out: dict[str, Any] = {"archive_no": self.archive_no, "status": self.status, "pages": self.pages,
+                               "findings": self.findings}
+        if self.source:
+            out["source"] = self.source
+        return out
+
+    @property
+    def usable(self) -> bool:
+        """The file is in the archive as the package has it (newly ingested or already there)."""
+        return self.status in ("ingested", "unchanged")
+
+
+#: Outcome of a job whose package had nothing that could be ingested (stored in ``IngestJob.error``).
+NOTHING_USABLE = "扫描包中没有可入库的内容：{n} 项均未采用，原因见各项结果"
+EMPTY_PACKAGE = "扫描包中没有找到任何档案文件或页面图像"
+
+
+def _problem_finding(problem: Any, rule: str = "UNREADABLE_PAGE") -> dict[str, Any]:
+    """A package problem as an outcome's finding: the file's name inside the package is in the message."""
+    return {"rule": rule, "severity": "error", "material": None, "page": problem.page, "message": problem.message,
+            "code": problem.code}
 
 
 @dataclass
@@ -101,6 +127,10 @@ def run_job(job_id: int, *, workers: int | None = None,
     except (StorageError, JobFailed) as exc:
         _finish(job, JobStatus.FAILED, f"{exc} — run the job again to finish it")
         raise JobFailed(str(exc)) from exc
+    if not any(o.usable for o in outcomes):
+        # Not one file could be ingested: the batch failed, and says so, rather than end "done 0/0".
+        _finish(job, JobStatus.FAILED, NOTHING_USABLE.format(n=len(outcomes)) if outcomes else EMPTY_PACKAGE)
+        return outcomes
     _finish(job, JobStatus.DONE, "")
     return outcomes
 
@@ -253,26 +283,33 @@ def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
     _step(job, "record")
     outcomes = [FileOutcome(**o) for o in json.loads(job.summary or "[]")]
     planned = {plan.ref.archive_no for plan in plans} | {o.archive_no for o in outcomes}
-    unreadable: dict[str, list[str]] = {}
+    unreadable: dict[str, list[Any]] = {}
     for problem in problems:
         if problem.archive_no and problem.archive_no not in planned:
-            unreadable.setdefault(problem.archive_no, []).append(problem.message)
-    for archive_no, messages in sorted(unreadable.items()):
+            unreadable.setdefault(problem.archive_no, []).append(problem)
+    for archive_no, found in sorted(unreadable.items()):
         # a whole file that could not be opened (an encrypted or broken PDF, say): rejected, named
         record("ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
-               details={"job": job.id, "status": "rejected", "reasons": messages})
-        findings = [{"rule": "UNREADABLE_PAGE", "severity": "error", "material": None, "page": None,
-                     "message": m} for m in messages]
-        outcomes.append(FileOutcome(archive_no, "rejected", 0, findings))
-    loose = [p.message for p in problems if not p.archive_no]
+               details={"job": job.id, "status": "rejected", "reasons": [p.message for p in found]})
+        outcomes.append(FileOutcome(archive_no, "rejected", 0, [_problem_finding(p) for p in found]))
+    # Inputs that belong to no file (a stray text file, random bytes uploaded as a package, a link at the top):
+    # each gets an outcome of its own, so that nothing the archivist gave is dropped without a word.
+    seen = {o.source for o in outcomes if o.source}
+    loose = [p for p in problems if not p.archive_no and p.path not in seen]
+    for problem in loose:
+        outcomes.append(FileOutcome("", "rejected", 0, [_problem_finding(problem, "REJECTED")], source=problem.path))
     if loose:
-        job.step = "; ".join(loose)[:200]
+        record("ingest.rejected_inputs", outcome="failed", target_type="ingest_job", target_id=job.id,
+               details={"inputs": [{"path": p.path, "code": p.code} for p in loose][:200]})
+    job.files_total = len(outcomes) + len(plans)
+    job.files_done = len(outcomes)
+    job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
     db.session.commit()
     for plan in plans:
         outcome = _record_file(job, plan, problems)
         outcomes.append(outcome)
         job = db.session.get(IngestJob, job.id)
-        job.files_done += 1
+        job.files_done = len(outcomes)
         job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
         db.session.commit()
         if progress:
@@ -288,7 +325,9 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
                details={"job": job.id, "status": "rejected", "reason": plan.reject})
         db.session.commit()
         finding = {"rule": "REJECTED", "severity": "error", "material": None, "page": None, "message": plan.reject}
-        return FileOutcome(archive_no, "rejected", 0, [finding])
+        # …and what was wrong with its files besides, each named: the archivist fixes both at once.
+        return FileOutcome(archive_no, "rejected", 0, [finding] + [
+            _problem_finding(p) for p in problems if p.archive_no == archive_no])
     file = db.session.get(ArchiveFile, plan.file_id)
     current = {p.position: p for p in db.session.scalars(
         select(Page).where(Page.file_id == file.id, Page.current.is_(True)))}
@@ -307,11 +346,12 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     linking, findings = run_file_checks(refs, list(plan.ref.pages), results, party_member=party, settings=settings)
     for problem in problems:
         if problem.archive_no == archive_no:
-            findings.append(Finding("UNREADABLE_PAGE", "error", problem.message, page=problem.page))
+            findings.append(Finding("UNREADABLE_PAGE", "error", problem.message, page=problem.page,
+                                    details={"code": problem.code, "path": problem.path}))
     by_key = {_material_key(m): m for m in materials}
     links = {order: (key, n) for order, key, n in linking.assignments}
     changed = bool(fresh) or set(current) - {r.ref.order for r in results}
-    if not changed:
+    if not changed and current:
         record("ingest.file", file=file, details={"job": job.id, "status": "unchanged", "pages": len(current)})
         db.session.commit()
         return FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings))
