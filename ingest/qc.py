@@ -326,11 +326,13 @@ def unreadable_page(results: Sequence[PageResult]) -> list[Finding]:
         if result.ok:
             continue
         reason = result.message or result.error
+        # A decoder missing on the server is no fault of the scan: install it and ingest again, no rescan.
+        remedy = "请安装后重新入库" if result.error == "decoder_missing" else "需重扫"
         findings.append(
             Finding(
                 "UNREADABLE_PAGE",
                 ERROR,
-                f"{_page(result.ref.order)}无法读取，需重扫：{reason}",
+                f"{_page(result.ref.order)}无法读取，{remedy}：{reason}",
                 page=result.ref.order,
                 details={"error": result.error, **_source(result)},
             )
