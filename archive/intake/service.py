@@ -386,9 +386,10 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
             material_id=material.id if material else None, material_seq=f.material[2] if f.material else None,
             material_label=f"{format_class(f.material[0], f.material[1])} 第{f.material[2]}号" if f.material else "",
             page_position=f.page, rule=f.rule, severity=f.severity, message=f.message))
-    if file.status in (FileStatus.RECEIVED, FileStatus.CATALOGUED):
-        file.status = FileStatus.DIGITISED
     stored = len([p for p in page_ids.values() if p])
+    if stored and file.status in (FileStatus.RECEIVED, FileStatus.CATALOGUED):
+        # Digitised means pages are in the archive: a package whose every page was refused changes nothing.
+        file.status = FileStatus.DIGITISED
     status = "ingested" if stored else "rejected"
     record("ingest.file", outcome="ok" if stored else "failed", file=file,
            details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),
