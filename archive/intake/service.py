@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,19 +33,26 @@ from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, Pag
 from archive.intake.results import page_as_result, result_from_json, result_to_json, words_json
 from archive.objects import get_store
 from archive.timeutil import utcnow
-from ingest.errors import IngestError
+from ingest.errors import IngestError, PackageError
 from ingest.model import FileRef, Finding, MaterialRef, PageRef, PageResult
 from ingest.package import open_package
 from ingest.pipeline import PageContext, run_pages
 from ingest.qc import QcSettings, findings_as_json, run_file_checks
 from ingest.sources import read_page_bytes
-from storage import StorageError, sha256_bytes
+from storage import ObjectNotFound, StorageError, sha256_bytes
 
-__all__ = ["FileOutcome", "JobFailed", "create_job", "run_job"]
+__all__ = ["FileOutcome", "JobFailed", "abandon_job", "create_job", "discard_uploads", "run_job", "upload_name"]
 
 log = logging.getLogger(__name__)
 
 STORE_PREFIX = "store:"  # job paths that live in the object store (web uploads), not on this host
+UPLOAD_PREFIX = "incoming/"  # where web uploads wait in the object store until their job has finished
+
+# Uploads are kept exactly as long as a job may still need them (README, "Uploads"):
+# * a job that ends done deletes its uploads at once (discard_uploads);
+# * a failed job keeps them, so that `dangan ingest --resume JOB` can run it again — until it ends done,
+#   or is given up with `dangan ingest --abandon JOB` (or the job page's button), which deletes them;
+# * `dangan storage verify` lists upload objects that no queued, running or failed job holds any more.
 
 
 class JobFailed(RuntimeError):
@@ -82,6 +90,8 @@ class FileOutcome:
 #: Outcome of a job whose package had nothing that could be ingested (stored in ``IngestJob.error``).
 NOTHING_USABLE = "扫描包中没有可入库的内容：{n} 项均未采用，原因见各项结果"
 EMPTY_PACKAGE = "扫描包中没有找到任何档案文件或页面图像"
+ABANDONED = "已放弃：上传的文件已删除，该批次不能再运行"
+UPLOADS_GONE = "该批次上传的文件已在批次完成或放弃后删除，不能再运行：请重新上传"
 
 
 def _problem_finding(problem: Any, rule: str = "UNREADABLE_PAGE") -> dict[str, Any]:
@@ -132,7 +142,76 @@ def run_job(job_id: int, *, workers: int | None = None,
         _finish(job, JobStatus.FAILED, NOTHING_USABLE.format(n=len(outcomes)) if outcomes else EMPTY_PACKAGE)
         return outcomes
     _finish(job, JobStatus.DONE, "")
+    discard_uploads(job_id, reason="done")
     return outcomes
+
+
+def upload_name(filename: str, index: int) -> str:
+    r"""The name an uploaded file is kept and opened under: the name it was given, made safe.
+
+    The name matters: a loose ``目录.csv`` is only recognised as a catalogue by its name.  Only the last
+    path component is kept (browsers on Windows send ``C:\…\x.zip``), control characters go, a leading
+    dot goes (it would hide the file from the package scan and could clash with the local store's
+    ``.dangan-tmp-`` files), and the name is cut to 200 bytes, keeping its extension.
+    """
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".").strip()
+    if name.endswith(".dangan.sha256"):  # the local store's checksum side-car files
+        name += "_"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 16:
+        stem, ext = name, ""
+    while len(name.encode()) > 200 and stem:
+        stem = stem[:-1]
+        name = f"{stem}.{ext}" if ext else stem
+    return name if name.strip(". ") else f"upload-{index}"
+
+
+def _upload_keys(job: IngestJob) -> list[str]:
+    return [p[len(STORE_PREFIX):] for p in json.loads(job.paths or "[]") if p.startswith(STORE_PREFIX)]
+
+
+def discard_uploads(job_id: int, *, reason: str, user: str | None = None) -> int:
+    """Delete a job's uploaded files from the object store and forget them; returns how many went.
+
+    Called when the job ended done, or when someone gives a failed job up.  Keys whose deletion fails stay
+    in the job's paths (the job still "holds" them), so `dangan storage verify` reports them until a later
+    call succeeds.  Commits.
+    """
+    job = db.session.get(IngestJob, job_id)
+    keys = _upload_keys(job) if job is not None else []
+    if not keys:
+        return 0
+    store = get_store()
+    kept: list[str] = []
+    for key in keys:
+        try:
+            store.delete(key)
+        except StorageError as exc:
+            log.warning("job %s: upload %s not deleted (%s); storage verify will list it", job_id, key, exc)
+            kept.append(key)
+    others = [p for p in json.loads(job.paths) if not p.startswith(STORE_PREFIX)]
+    job.paths = json.dumps(others + [STORE_PREFIX + k for k in kept], ensure_ascii=False)
+    details: dict[str, Any] = {"reason": reason, "deleted": len(keys) - len(kept), "kept": len(kept)}
+    if user:
+        details["user"] = user
+    record("ingest.uploads_deleted", outcome="ok" if not kept else "failed", target_type="ingest_job",
+           target_id=job_id, details=details)
+    db.session.commit()
+    return len(keys) - len(kept)
+
+
+class CannotAbandon(ValueError):
+    """Only a failed job can be given up: a queued or running one is still at work, a done one is finished."""
+
+
+def abandon_job(job_id: int, *, user: str) -> int:
+    """Give a failed job up: its uploads are deleted, so it can no longer be resumed.  Commits."""
+    job = db.session.get(IngestJob, job_id)
+    if job is None or job.status != JobStatus.FAILED:
+        raise CannotAbandon(job_id)
+    job.error = (job.error + "\n" if job.error else "") + ABANDONED
+    return discard_uploads(job_id, reason="abandoned", user=user)
 
 
 # --- steps -----------------------------------------------------------------------------------------
@@ -171,15 +250,26 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
     """Local paths of the package: web uploads are fetched from the object store first."""
     result = []
     store = None
-    for item in json.loads(job.paths):
+    items = json.loads(job.paths or "[]")
+    if not items:
+        raise PackageError(UPLOADS_GONE)  # a web batch whose uploads were discarded when it ended
+    for index, item in enumerate(items):
         if item.startswith(STORE_PREFIX):
             store = store or get_store()
             key = item[len(STORE_PREFIX):]
-            target = work / "incoming" / key.rsplit("/", 1)[-1]
+            # Side by side under their own names (目录.csv must stay 目录.csv); a name given twice gets a
+            # folder of its own, so that neither overwrites the other.
+            name = key.rsplit("/", 1)[-1]
+            target = work / "incoming" / name
+            if target.exists():
+                target = work / f"incoming-{index}" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            with store.open(key) as src, target.open("wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
+            try:
+                with store.open(key) as src, target.open("wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+            except ObjectNotFound as exc:
+                raise PackageError(UPLOADS_GONE, name) from exc
             result.append(target)
         else:
             result.append(Path(item))
