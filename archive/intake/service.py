@@ -92,6 +92,7 @@ NOTHING_USABLE = "扫描包中没有可入库的内容：{n} 项均未采用，�
 EMPTY_PACKAGE = "扫描包中没有找到任何档案文件或页面图像"
 ABANDONED = "已放弃：上传的文件已删除，该批次不能再运行"
 UPLOADS_GONE = "该批次上传的文件已在批次完成或放弃后删除，不能再运行：请重新上传"
+KEPT_PAGES = "本次扫描包中该卷没有一页可用，已入库的 {n} 页保持不变"
 
 
 def _problem_finding(problem: Any, rule: str = "UNREADABLE_PAGE") -> dict[str, Any]:
@@ -221,6 +222,10 @@ def _claim(job_id: int, workers: int | None) -> IngestJob:
     job = db.session.get(IngestJob, job_id)
     if job is None:
         raise JobFailed(f"no ingest job {job_id}")
+    if not json.loads(job.paths or "[]"):
+        # A web batch whose uploads were deleted when it ended (done or abandoned): nothing to run, and the
+        # job keeps the status it ended with.
+        raise PackageError(UPLOADS_GONE)
     job.status, job.error = JobStatus.RUNNING, ""
     job.started_at = job.started_at or utcnow()
     job.heartbeat_at = utcnow()
@@ -250,10 +255,7 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
     """Local paths of the package: web uploads are fetched from the object store first."""
     result = []
     store = None
-    items = json.loads(job.paths or "[]")
-    if not items:
-        raise PackageError(UPLOADS_GONE)  # a web batch whose uploads were discarded when it ended
-    for index, item in enumerate(items):
+    for index, item in enumerate(json.loads(job.paths or "[]")):
         if item.startswith(STORE_PREFIX):
             store = store or get_store()
             key = item[len(STORE_PREFIX):]
@@ -445,6 +447,14 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
         record("ingest.file", file=file, details={"job": job.id, "status": "unchanged", "pages": len(current)})
         db.session.commit()
         return FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings))
+    if current and not any(r.ok for r in results):
+        # Not one page of this delivery is usable: it cannot replace what the archive holds.  The stored pages,
+        # their findings and the file's status stay exactly as they were; the outcome says why.
+        kept = Finding("REJECTED", "error", KEPT_PAGES.format(n=len(current)))
+        record("ingest.file", outcome="failed", file=file,
+               details={"job": job.id, "status": "rejected", "pages_kept": len(current), "findings": len(findings)})
+        db.session.commit()
+        return FileOutcome(archive_no, "rejected", 0, findings_as_json([kept, *findings]))
     new_pages: dict[int, Page] = {}
     for result in results:
         order = result.ref.order

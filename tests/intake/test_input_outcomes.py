@@ -136,3 +136,18 @@ def test_a_file_not_in_the_catalogue_names_its_refused_files_too(app, tmp_path, 
     assert codes(outcome) == {"XC-N-000004/0008.jpg": "empty_file"}
     with app.app_context():
         assert db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == "XC-N-000004")) is None
+
+
+def test_a_delivery_without_one_usable_page_leaves_the_stored_file_as_it_was(app, tmp_path, no_ocr):
+    assert run(app, build(tmp_path / "v1", [FileSpec("XC-N-000005")]))[0] == 0
+    root = build(tmp_path / "v2", [FileSpec("XC-N-000005")])
+    _only_unusable_files(root / "XC-N-000005", root / "目录.csv")
+    code, outcomes = run(app, root)
+    (outcome,) = outcomes
+    assert code == 1 and outcome["status"] == "rejected" and outcome["findings"][0]["rule"] == "REJECTED"
+    assert "0001.gif" in json.dumps(outcome, ensure_ascii=False)
+    with app.app_context():
+        file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == "XC-N-000005"))
+        current = db.session.scalar(select(func.count()).select_from(Page).where(
+            Page.file_id == file.id, Page.current.is_(True)))
+    assert current == 7 and file.status == "digitised"  # no page of the first delivery was retired

@@ -102,6 +102,7 @@ def test_loose_catalogue_uploads_are_recognised_and_uploads_deleted_when_done(ap
     # Running a finished web batch again says why it cannot, instead of failing on a missing object.
     result = app.test_cli_runner().invoke(args=["ingest", "--resume", str(job.id)])
     assert result.exit_code == 1 and "请重新上传" in result.output
+    assert _job(app).status == "done"  # the batch did finish: it stays so
     assert "data-testid" in client.get(job_url).get_data(as_text=True)
 
 
