@@ -23,13 +23,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.accounts import init_app as init_accounts
     from archive.audit import init_app as init_audit
     from archive.catalogue import init_app as init_catalogue
+    from archive.config import instance_path as configured_instance_path
     from archive.config import load_config
     from archive.fulltext import init_app as init_fulltext
     from archive.intake import init_app as init_intake
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
-    instance_path = (overrides or {}).get("INSTANCE_PATH") or app.instance_path
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or configured_instance_path(app.instance_path)
     app.instance_path = str(instance_path)
     app.config.update(load_config(app.instance_path))
     if overrides:

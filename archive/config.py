@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_config"]
+__all__ = ["instance_path", "load_config"]
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -41,6 +41,17 @@ def _secret_key(instance: Path, env: Mapping[str, str]) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def instance_path(default: str, env: Mapping[str, str] | None = None) -> str:
+    """The instance folder: ``DANGAN_INSTANCE_PATH`` (made absolute), else ``default`` (``<checkout>/instance``).
+
+    Everything the embedded default keeps on disk lives under it — the SQLite database, the object folder,
+    the search index, the secret key, ``dangan demo``'s scan package — so one variable moves them all.
+    """
+    env = os.environ if env is None else env
+    given = (env.get("DANGAN_INSTANCE_PATH") or "").strip()
+    return os.path.abspath(os.path.expanduser(given)) if given else default
 
 
 def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ __all__ = [
     "DecompressionBomb",
     "EncryptedPdf",
     "IngestError",
+    "MissingDecoder",
     "NotScannedPage",
     "PackageError",
     "UnsupportedFormat",
@@ -90,3 +91,12 @@ class NotScannedPage(IngestError):
     """A PDF page that is not exactly one image covering the page (text, vector drawing, several images)."""
 
     code = "not_scanned_pdf_page"
+
+
+class MissingDecoder(IngestError):
+    """The page needs a decoder this server lacks (``jbig2dec`` for JBIG2 in a PDF): not a damaged page.
+
+    Install the decoder and run the job again; the page itself is probably fine.
+    """
+
+    code = "decoder_missing"

@@ -16,7 +16,15 @@ extension; a multi-page TIFF or PDF is counted when the package is opened, so ea
 rather than an exception; codes:
 
 ``unsupported_format``
-    not JPEG, TIFF, PNG, JPEG 2000 or PDF (a .docx, .bmp, .heic, a stray text file);
+    a file of a type we do not keep (a .docx, .odt, .bmp, .gif, .heic, a stray text file);
+``not_an_image``
+    a file named as a page (``.jpg``, ``.tif``, ``.png``, ``.jp2``, ``.pdf``) whose bytes are no image at all
+    (text, random bytes, an Office document renamed);
+``empty_file``
+    a file of 0 bytes;
+``symlink_refused``
+    a symbolic link inside the package: never followed, whatever it points at (a link could reach any
+    file on the server);
 ``encrypted_pdf``, ``broken_pdf``, ``corrupt_image``
     a PDF or TIFF whose pages cannot even be counted;
 ``bad_layout``
@@ -315,6 +323,8 @@ class _Entry:
     is_dir: bool
     fmt: str | None = None  # sniffed page format for files
     head: bytes = b""
+    symlink: bool = False  # a link inside the package: listed so that it is reported, never read
+    special: bool = False  # a device, pipe or socket: reported, never opened (reading a pipe would block)
 
 
 @dataclass
@@ -360,13 +370,17 @@ def _entries(folder: Path, scan: _Scan) -> list[_Entry]:
         if _ignored(child.name):
             continue
         if child.is_symlink():
-            scan.problem(child, "bad_layout", "符号链接未跟随")
+            # Not followed, not even sniffed: the file it names may lie anywhere on the server.  Kept as an
+            # entry so that the folder's layout and archive number decide whom the refusal is reported to.
+            out.append(_Entry(child, False, symlink=True))
             continue
         if child.is_dir():
             out.append(_Entry(child, True))
         elif child.is_file():
             head = _head(child)
             out.append(_Entry(child, False, sniff(head), head))
+        else:
+            out.append(_Entry(child, False, special=True))
     return out
 
 
@@ -377,6 +391,11 @@ def _layout(folder: Path, entries: list[_Entry]) -> str:
         return "flat"
     if any(e.is_dir and parse_material_folder(e.path.name) for e in entries):
         return "structured"
+    # A folder of numbered files none of which is a usable page (0001.gif, an empty 0002.jpg, a link) is still
+    # a file's folder: its files are rejected as that file's, not scattered as stray files of the package.
+    if entries and not any(e.is_dir for e in entries) and any(
+            _running_number(e.path.stem, archive_no) is not None for e in entries):
+        return "flat"
     return "container"
 
 
@@ -398,16 +417,39 @@ def _count_pages(entry: _Entry, scan: _Scan, archive_no: str) -> int:
     return count
 
 
+# Extensions that promise a page image: a file so named whose bytes are no image is "not an image".
+_PAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".png", ".jp2", ".j2k", ".jpx", ".jpf",
+                            ".pdf"})
+_OTHER_IMAGES = ("BMP", "GIF", "HEIC", "WebP")  # what describe_unknown names that is an image, of a kind we refuse
+
+
+def _refusal(entry: _Entry) -> tuple[str, str]:
+    """The code and message for a file that cannot be a page, from its name and first bytes."""
+    if entry.symlink:
+        return "symlink_refused", "符号链接（快捷方式）不会被跟随，未采用：请放入文件本身"
+    if entry.special:
+        return "unsupported_format", "不是普通文件（设备、管道或套接字），未采用"
+    what = describe_unknown(entry.head)
+    if not entry.head:
+        try:
+            empty = entry.path.stat().st_size == 0
+        except OSError:
+            empty = True
+        if empty:
+            return "empty_file", "空文件（0 字节），未采用"
+    if entry.path.suffix.lower() in _PAGE_SUFFIXES and not what.startswith(_OTHER_IMAGES):
+        return "not_an_image", f"文件名是 {entry.path.suffix} 但内容不是页面图像（{what}），未采用"
+    return "unsupported_format", f"不支持的文件格式（{what}），只接受 JPEG、TIFF、PNG、JPEG 2000 和纯图像 PDF"
+
+
 def _other_file(entry: _Entry, scan: _Scan, archive_no: str | None, misplaced: str) -> None:
-    """A file that is not a page here: a catalogue, a misplaced page file, or something unsupported."""
-    if _is_catalogue(entry.path):
+    """A file that is not a page here: a catalogue, a misplaced page file, or something refused."""
+    if not (entry.symlink or entry.special) and _is_catalogue(entry.path):
         scan.catalogues.append(scan.rel(entry.path))
     elif entry.fmt is not None:
         scan.problem(entry.path, "bad_layout", misplaced, archive_no)
     else:
-        scan.problem(entry.path, "unsupported_format",
-                     f"不支持的文件格式（{describe_unknown(entry.head)}），只接受 JPEG、TIFF、PNG、JPEG 2000 和"
-                     "纯图像 PDF", archive_no)
+        scan.problem(entry.path, *_refusal(entry), archive_no)
 
 
 def _pages_of(entry: _Entry, scan: _Scan, archive_no: str, order: int,
@@ -608,6 +650,8 @@ def _open_entries(root: Path, names: list[str]) -> Package:
         elif path.is_file():
             head = _head(path)
             entries.append(_Entry(path, False, sniff(head), head))
+        else:
+            entries.append(_Entry(path, False, special=True))
     _container(entries, scan, 0)
     return _finish(scan)
 

@@ -326,11 +326,13 @@ def unreadable_page(results: Sequence[PageResult]) -> list[Finding]:
         if result.ok:
             continue
         reason = result.message or result.error
+        # A decoder missing on the server is no fault of the scan: install it and ingest again, no rescan.
+        remedy = "请安装后重新入库" if result.error == "decoder_missing" else "需重扫"
         findings.append(
             Finding(
                 "UNREADABLE_PAGE",
                 ERROR,
-                f"{_page(result.ref.order)}无法读取，需重扫：{reason}",
+                f"{_page(result.ref.order)}无法读取，{remedy}：{reason}",
                 page=result.ref.order,
                 details={"error": result.error, **_source(result)},
             )
@@ -848,7 +850,9 @@ def findings_as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
 
     ``{"rule", "severity", "material", "page", "message"}`` where ``material`` is
     the material's 序号 (an int) or null and ``page`` the page order or null; the
-    full class/sub-class is in the message.
+    full class/sub-class is in the message.  A finding about a file of the package
+    that was refused also carries the refusal's ``code`` (``unsupported_format``,
+    ``empty_file``, ``not_an_image``, ``symlink_refused`` …).
     """
     return [
         {
@@ -857,6 +861,7 @@ def findings_as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
             "material": f.material[2] if f.material is not None else None,
             "page": f.page,
             "message": f.message,
+            **({"code": f.details["code"]} if "code" in f.details else {}),
         }
         for f in findings
     ]

@@ -9,7 +9,8 @@ page's original, and their format (:func:`read_page` also the resolution a PDF s
   tiles), so CCITT Group 4, LZW or JPEG-in-TIFF data is never decoded and re-encoded;
 * a PDF page must be exactly one image covering the page (a scan); its image XObject is extracted with
   pikepdf without rasterising: DCTDecode gives the JPEG as stored, JPXDecode the JPEG 2000 codestream,
-  CCITTFaxDecode a TIFF wrapped around the G4 data, Flate a PNG of the same pixels.
+  CCITTFaxDecode a TIFF wrapped around the G4 data, Flate a PNG of the same pixels, JBIG2Decode (read by
+  the ``jbig2dec`` program, which the set-up scripts install) a PNG of the same 1-bit pixels.
 
 This module is also the one wrapper around pikepdf: its errors become ours (``PasswordError`` is not a
 ``PdfError``, so it is caught on its own).  :mod:`ingest.package` uses :func:`sniff`,
@@ -38,6 +39,7 @@ from ingest.errors import (
     DecompressionBomb,
     EncryptedPdf,
     IngestError,
+    MissingDecoder,
     NotScannedPage,
     UnsupportedFormat,
 )
@@ -381,6 +383,18 @@ def _tiff_frame_by_pillow(path: Path, ifd_index: int, source: str, index: int) -
 # --- PDF: opening, checking a page is a scan, extracting its image ------------------------------------
 
 
+def _why(exc: BaseException, path: Path, source: str) -> str:
+    """An error's text with the file's server path replaced by its name in the package.
+
+    qpdf (through pikepdf) starts its messages with the path it opened, ``/srv/…/tmp/XC-1.pdf: …``: that
+    path means nothing to an archivist and tells anyone who reads the QC report where the server works.
+    """
+    text = str(exc)
+    for where in {str(path.resolve()), str(path)}:
+        text = text.replace(where, source)
+    return text
+
+
 @contextmanager
 def _open_pdf(path: Path, source: str) -> Iterator[pikepdf.Pdf]:
     """Open a PDF read-only, translating pikepdf's errors into ours."""
@@ -389,9 +403,9 @@ def _open_pdf(path: Path, source: str) -> Iterator[pikepdf.Pdf]:
     except pikepdf.PasswordError as exc:  # not a PdfError: catch it first and on its own
         raise EncryptedPdf("PDF 已加密，需要密码才能打开", source) from exc
     except pikepdf.PdfError as exc:
-        raise BrokenPdf(f"PDF 已损坏，无法打开（{exc}）", source) from exc
+        raise BrokenPdf(f"PDF 已损坏，无法打开（{_why(exc, path, source)}）", source) from exc
     except (OSError, ValueError) as exc:
-        raise BrokenPdf(f"PDF 无法读取（{exc}）", source) from exc
+        raise BrokenPdf(f"PDF 无法读取（{_why(exc, path, source)}）", source) from exc
     try:
         yield pdf
     finally:
@@ -405,7 +419,7 @@ def count_pdf_pages(path: Path, source: str = "") -> int:
         try:
             return len(pdf.pages)
         except pikepdf.PdfError as exc:
-            raise BrokenPdf(f"PDF 页面树损坏（{exc}）", source) from exc
+            raise BrokenPdf(f"PDF 页面树损坏（{_why(exc, path, source)}）", source) from exc
 
 
 _Matrix = tuple[float, float, float, float, float, float]
@@ -564,11 +578,14 @@ def _pdf_page(path: Path, index: int, source: str) -> PageBytes:
         except Image.DecompressionBombError as exc:  # pikepdf's bomb errors subclass Pillow's
             raise DecompressionBomb(f"PDF 中的图像像素过多（{exc}）", source, page_no) from exc
         except (pikepdf.NotExtractableError, pikepdf.UnsupportedImageTypeError, pikepdf.InvalidPdfImageError) as exc:
-            raise UnsupportedFormat(f"PDF 中的图像无法无损取出（{exc}）", source, page_no) from exc
+            raise UnsupportedFormat(f"PDF 中的图像无法无损取出（{_why(exc, path, source)}）", source, page_no) from exc
+        except pikepdf.DependencyError as exc:  # a decoder missing on this server (jbig2dec): the page is not at fault
+            raise MissingDecoder(f"服务器缺少读取该页所需的解码程序（{exc}），页面本身未必损坏",
+                                 source, page_no) from exc
         except pikepdf.PikepdfError as exc:  # PdfError, DataDecodingError, ImageDecompressionError …
-            raise BrokenPdf(f"PDF 页面损坏（{exc}）", source, page_no) from exc
+            raise BrokenPdf(f"PDF 页面损坏（{_why(exc, path, source)}）", source, page_no) from exc
         except (ValueError, TypeError, OSError, struct.error) as exc:  # malformed numbers or streams
-            raise BrokenPdf(f"PDF 页面无法解析（{exc}）", source, page_no) from exc
+            raise BrokenPdf(f"PDF 页面无法解析（{_why(exc, path, source)}）", source, page_no) from exc
     fmt = _EXTENSION_FORMATS.get(ext)
     if fmt is None:
         raise UnsupportedFormat(f"PDF 中的图像格式 {ext} 不受支持", source, page_no)

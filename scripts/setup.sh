@@ -14,7 +14,8 @@ WANT_TEST=0
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-packages=(tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk ca-certificates)
+# jbig2dec: pikepdf reads JBIG2-compressed PDF pages (common from office scanners) through it.
+packages=(tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk jbig2dec ca-certificates)
 if ! command -v python3 >/dev/null || ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   packages+=(python3 python3-venv python3-dev)
 elif ! python3 -c 'import venv, ensurepip' 2>/dev/null; then

@@ -237,8 +237,9 @@ class ObjectStore(ABC):
     def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error (clean-up may run twice).
 
-        For tests and orphan clean-up only: the application never deletes page
-        images.
+        The application never deletes page images; it deletes only web uploads
+        (``incoming/…``) once their ingest job no longer needs them, and tests
+        and orphan clean-up use it.
         """
         check_key(key)
         self._delete(key)

@@ -50,11 +50,13 @@ def verify_storage_once(app: Flask) -> None:
             db.session.rollback()
             record("storage.verify", outcome="ok" if report.ok else "failed",
                    details={"pages": report.pages, "missing": len(report.missing), "altered": len(report.altered),
-                            "orphaned": len(report.orphaned), "scheduled": True})
+                            "orphaned": len(report.orphaned), "leftover_uploads": len(report.leftover_uploads),
+                            "scheduled": True})
             db.session.commit()
             if not report.ok:
-                log.error("storage verify: %d missing, %d altered, %d orphaned objects",
-                          len(report.missing), len(report.altered), len(report.orphaned))
+                log.error("storage verify: %d missing, %d altered, %d orphaned objects, %d leftover uploads",
+                          len(report.missing), len(report.altered), len(report.orphaned),
+                          len(report.leftover_uploads))
         except Exception:
             db.session.rollback()
             log.exception("scheduled storage verify failed; it will be retried")

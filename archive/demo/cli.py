@@ -93,7 +93,7 @@ def _ingest_demo(package_dir: Path) -> None:
 
         outcomes = run_job(job.id, progress=progress)
     for o in outcomes:
-        click.echo(f"  {o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} QC findings")
+        click.echo(f"  {o.archive_no or o.source}: {o.status}, {o.pages} pages, {len(o.findings)} QC findings")
 
 
 @click.command("demo")

@@ -21,11 +21,23 @@ from ingest.errors import IngestError
 @click.option("--workers", type=int, default=None, help="OCR processes (default: one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file result as JSON.")
 @click.option("--resume", "resume", type=int, default=None, help="Run an interrupted job again by its id.")
+@click.option("--abandon", "abandon", type=int, default=None,
+              help="Give a failed job up: delete its uploaded files (it cannot be resumed after).")
 @with_appcontext
-def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None) -> None:
-    """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any file was rejected."""
-    from archive.intake.service import JobFailed, create_job, run_job
+def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None,
+                   abandon: int | None) -> None:
+    """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any input was rejected or none was usable."""
+    from archive.intake.service import CannotAbandon, JobFailed, abandon_job, create_job, run_job
 
+    if abandon is not None:
+        if paths or resume is not None:
+            raise click.UsageError("--abandon JOB takes no PATH and no --resume")
+        try:
+            deleted = abandon_job(abandon, user="cli")
+        except CannotAbandon as exc:
+            raise click.ClickException(f"job {abandon} is not a failed job: only those can be abandoned") from exc
+        click.echo(f"job {abandon} abandoned: {deleted} uploaded files deleted")
+        return
     if resume is None and not paths:
         raise click.UsageError("give PATH… or --resume JOB")
     if resume is not None:
@@ -57,8 +69,15 @@ def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, 
     else:
         for o in outcomes:
             errors = sum(1 for f in o.findings if f["severity"] == "error")
-            click.echo(f"{o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} findings ({errors} errors)")
-    if any(o.status == "rejected" for o in outcomes):
+            if o.archive_no:
+                click.echo(f"{o.archive_no}: {o.status}, {o.pages} pages, {len(o.findings)} findings ({errors} errors)")
+            else:  # an input that belongs to no file: say why it was not used
+                click.echo(f"{o.source}: {o.status}: {o.findings[0]['message'] if o.findings else ''}")
+        job = db.session.get(IngestJob, job_id)
+        if job is not None and job.error:
+            click.echo(f"job {job_id}: {job.error}", err=True)
+    # Non-zero when a file was rejected, and when nothing at all could be ingested (an empty package too).
+    if any(o.status == "rejected" for o in outcomes) or not any(o.usable for o in outcomes):
         sys.exit(1)
 
 
@@ -84,7 +103,10 @@ storage_cli = AppGroup("storage", help="Object storage: fixity checks.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quick", is_flag=True, help="Check sizes only, do not re-hash.")
 def storage_verify_command(as_json: bool, quick: bool) -> None:
-    """Re-hash page images against their rows; report missing, altered and orphaned objects (exit 1 if any)."""
+    """Re-hash page images against their rows; report missing, altered, orphaned objects and leftover uploads.
+
+    Exit 1 if there is any.
+    """
     from archive.intake.fixity import verify_storage
     from archive.objects import get_store
     from storage import StorageError
@@ -96,12 +118,16 @@ def storage_verify_command(as_json: bool, quick: bool) -> None:
     db.session.rollback()
     record("storage.verify", outcome="ok" if report.ok else "failed",
            details={"pages": report.pages, "missing": len(report.missing), "altered": len(report.altered),
-                    "orphaned": len(report.orphaned)})
+                    "orphaned": len(report.orphaned), "leftover_uploads": len(report.leftover_uploads)})
     db.session.commit()
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         click.echo(f"{report.pages} pages, {report.objects_checked} originals checked: {len(report.missing)} missing, "
                    f"{len(report.altered)} altered, {len(report.orphaned)} orphaned, {len(report.pending)} pending")
+        click.echo(f"uploads: {len(report.leftover_uploads)} left over, {report.held_uploads} kept for failed jobs "
+                   "(`dangan ingest --resume JOB` or `--abandon JOB`)")
+        for key in report.leftover_uploads[:20]:
+            click.echo(f"  left over: {key}")
     if not report.ok:
         sys.exit(1)

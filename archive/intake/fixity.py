@@ -5,10 +5,16 @@ re-hashes its original by streaming it from the store, checks its derivatives ex
 and lists objects under the page prefixes that no row (nor an unfinished job's
 checkpoint) knows: orphans left by a failed commit, to be re-linked by a retry or
 examined — never deleted by this command.
+
+It also lists web uploads (``incoming/…``) that no queued, running or failed job holds any more: a job
+deletes its uploads when it ends done, and a failed one keeps them until it is resumed or abandoned, so an
+upload left over is one whose deletion failed or whose job row is gone.  Uploads younger than an hour are
+left out: their job may not have been created yet.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +28,7 @@ from storage import ObjectNotFound, ObjectStore
 __all__ = ["FixityReport", "verify_storage"]
 
 PREFIXES = ("pages/", "views/", "thumbs/")
+UPLOAD_GRACE = dt.timedelta(hours=1)  # an upload in progress has objects but no job yet
 
 
 @dataclass
@@ -32,15 +39,18 @@ class FixityReport:
     altered: list[dict[str, Any]] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # written by a job that has not finished yet
+    leftover_uploads: list[str] = field(default_factory=list)  # incoming/ objects no unfinished job holds
+    held_uploads: int = 0  # uploads kept for failed jobs, until resumed or abandoned (not a fault)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.altered or self.orphaned)
+        return not (self.missing or self.altered or self.orphaned or self.leftover_uploads)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "pages": self.pages, "objects_checked": self.objects_checked,
                 "missing": self.missing, "altered": self.altered, "orphaned": self.orphaned,
-                "pending": self.pending}
+                "pending": self.pending, "leftover_uploads": self.leftover_uploads,
+                "held_uploads": self.held_uploads}
 
 
 def verify_storage(store: ObjectStore, *, rehash: bool = True) -> FixityReport:
@@ -72,4 +82,24 @@ def verify_storage(store: ObjectStore, *, rehash: bool = True) -> FixityReport:
             if info.key not in known and info.key not in pending:
                 report.orphaned.append(info.key)
     report.pending = sorted(pending)
+    _check_uploads(store, report)
     return report
+
+
+def _check_uploads(store: ObjectStore, report: FixityReport) -> None:
+    from archive.intake.service import STORE_PREFIX, UPLOAD_PREFIX
+
+    held: set[str] = set()
+    holding = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)
+    for paths in db.session.scalars(select(IngestJob.paths).where(IngestJob.status.in_(holding))):
+        held.update(p[len(STORE_PREFIX):] for p in json.loads(paths or "[]") if p.startswith(STORE_PREFIX))
+    young = dt.datetime.now(dt.UTC) - UPLOAD_GRACE
+    for info in store.list(UPLOAD_PREFIX):
+        if info.key in held:
+            report.held_uploads += 1
+        elif _aware(info.modified) < young:
+            report.leftover_uploads.append(info.key)
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)

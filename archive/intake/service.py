@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,19 +33,26 @@ from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, Pag
 from archive.intake.results import page_as_result, result_from_json, result_to_json, words_json
 from archive.objects import get_store
 from archive.timeutil import utcnow
-from ingest.errors import IngestError
+from ingest.errors import IngestError, PackageError
 from ingest.model import FileRef, Finding, MaterialRef, PageRef, PageResult
 from ingest.package import open_package
 from ingest.pipeline import PageContext, run_pages
 from ingest.qc import QcSettings, findings_as_json, run_file_checks
 from ingest.sources import read_page_bytes
-from storage import StorageError, sha256_bytes
+from storage import ObjectNotFound, StorageError, sha256_bytes
 
-__all__ = ["FileOutcome", "JobFailed", "create_job", "run_job"]
+__all__ = ["FileOutcome", "JobFailed", "abandon_job", "create_job", "discard_uploads", "run_job", "upload_name"]
 
 log = logging.getLogger(__name__)
 
 STORE_PREFIX = "store:"  # job paths that live in the object store (web uploads), not on this host
+UPLOAD_PREFIX = "incoming/"  # where web uploads wait in the object store until their job has finished
+
+# Uploads are kept exactly as long as a job may still need them (README, "Uploads"):
+# * a job that ends done deletes its uploads at once (discard_uploads);
+# * a failed job keeps them, so that `dangan ingest --resume JOB` can run it again — until it ends done,
+#   or is given up with `dangan ingest --abandon JOB` (or the job page's button), which deletes them;
+# * `dangan storage verify` lists upload objects that no queued, running or failed job holds any more.
 
 
 class JobFailed(RuntimeError):
@@ -53,15 +61,44 @@ class JobFailed(RuntimeError):
 
 @dataclass
 class FileOutcome:
-    """One line of ``dangan ingest --json``."""
+    """One line of ``dangan ingest --json``.
+
+    A file (档号) of the package, or — with ``archive_no`` empty and ``source`` naming it relative to the
+    package — an input that belongs to no file and could not be used (a stray text file, random bytes, a
+    link): every input is accounted for, none is dropped without a word.
+    """
 
     archive_no: str
     status: str  # ingested | unchanged | rejected
     pages: int = 0
     findings: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""  # inputs outside any file: the path inside the package
 
     def as_dict(self) -> dict[str, Any]:
-        return {"archive_no": self.archive_no, "status": self.status, "pages": self.pages, "findings": self.findings}
+        out: dict[str, Any] = {"archive_no": self.archive_no, "status": self.status, "pages": self.pages,
+                               "findings": self.findings}
+        if self.source:
+            out["source"] = self.source
+        return out
+
+    @property
+    def usable(self) -> bool:
+        """The file is in the archive as the package has it (newly ingested or already there)."""
+        return self.status in ("ingested", "unchanged")
+
+
+#: Outcome of a job whose package had nothing that could be ingested (stored in ``IngestJob.error``).
+NOTHING_USABLE = "扫描包中没有可入库的内容：{n} 项均未采用，原因见各项结果"
+EMPTY_PACKAGE = "扫描包中没有找到任何档案文件或页面图像"
+ABANDONED = "已放弃：上传的文件已删除，该批次不能再运行"
+UPLOADS_GONE = "该批次上传的文件已在批次完成或放弃后删除，不能再运行：请重新上传"
+KEPT_PAGES = "本次扫描包中该卷没有一页可用，已入库的 {n} 页保持不变"
+
+
+def _problem_finding(problem: Any, rule: str = "UNREADABLE_PAGE") -> dict[str, Any]:
+    """A package problem as an outcome's finding: the file's name inside the package is in the message."""
+    return {"rule": rule, "severity": "error", "material": None, "page": problem.page, "message": problem.message,
+            "code": problem.code}
 
 
 @dataclass
@@ -101,8 +138,81 @@ def run_job(job_id: int, *, workers: int | None = None,
     except (StorageError, JobFailed) as exc:
         _finish(job, JobStatus.FAILED, f"{exc} — run the job again to finish it")
         raise JobFailed(str(exc)) from exc
+    if not any(o.usable for o in outcomes):
+        # Not one file could be ingested: the batch failed, and says so, rather than end "done 0/0".
+        _finish(job, JobStatus.FAILED, NOTHING_USABLE.format(n=len(outcomes)) if outcomes else EMPTY_PACKAGE)
+        return outcomes
     _finish(job, JobStatus.DONE, "")
+    discard_uploads(job_id, reason="done")
     return outcomes
+
+
+def upload_name(filename: str, index: int) -> str:
+    r"""The name an uploaded file is kept and opened under: the name it was given, made safe.
+
+    The name matters: a loose ``目录.csv`` is only recognised as a catalogue by its name.  Only the last
+    path component is kept (browsers on Windows send ``C:\…\x.zip``), control characters go, a leading
+    dot goes (it would hide the file from the package scan and could clash with the local store's
+    ``.dangan-tmp-`` files), and the name is cut to 200 bytes, keeping its extension.
+    """
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".").strip()
+    if name.endswith(".dangan.sha256"):  # the local store's checksum side-car files
+        name += "_"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 16:
+        stem, ext = name, ""
+    while len(name.encode()) > 200 and stem:
+        stem = stem[:-1]
+        name = f"{stem}.{ext}" if ext else stem
+    return name if name.strip(". ") else f"upload-{index}"
+
+
+def _upload_keys(job: IngestJob) -> list[str]:
+    return [p[len(STORE_PREFIX):] for p in json.loads(job.paths or "[]") if p.startswith(STORE_PREFIX)]
+
+
+def discard_uploads(job_id: int, *, reason: str, user: str | None = None) -> int:
+    """Delete a job's uploaded files from the object store and forget them; returns how many went.
+
+    Called when the job ended done, or when someone gives a failed job up.  Keys whose deletion fails stay
+    in the job's paths (the job still "holds" them), so `dangan storage verify` reports them until a later
+    call succeeds.  Commits.
+    """
+    job = db.session.get(IngestJob, job_id)
+    keys = _upload_keys(job) if job is not None else []
+    if not keys:
+        return 0
+    store = get_store()
+    kept: list[str] = []
+    for key in keys:
+        try:
+            store.delete(key)
+        except StorageError as exc:
+            log.warning("job %s: upload %s not deleted (%s); storage verify will list it", job_id, key, exc)
+            kept.append(key)
+    others = [p for p in json.loads(job.paths) if not p.startswith(STORE_PREFIX)]
+    job.paths = json.dumps(others + [STORE_PREFIX + k for k in kept], ensure_ascii=False)
+    details: dict[str, Any] = {"reason": reason, "deleted": len(keys) - len(kept), "kept": len(kept)}
+    if user:
+        details["user"] = user
+    record("ingest.uploads_deleted", outcome="ok" if not kept else "failed", target_type="ingest_job",
+           target_id=job_id, details=details)
+    db.session.commit()
+    return len(keys) - len(kept)
+
+
+class CannotAbandon(ValueError):
+    """Only a failed job can be given up: a queued or running one is still at work, a done one is finished."""
+
+
+def abandon_job(job_id: int, *, user: str) -> int:
+    """Give a failed job up: its uploads are deleted, so it can no longer be resumed.  Commits."""
+    job = db.session.get(IngestJob, job_id)
+    if job is None or job.status != JobStatus.FAILED:
+        raise CannotAbandon(job_id)
+    job.error = (job.error + "\n" if job.error else "") + ABANDONED
+    return discard_uploads(job_id, reason="abandoned", user=user)
 
 
 # --- steps -----------------------------------------------------------------------------------------
@@ -112,6 +222,10 @@ def _claim(job_id: int, workers: int | None) -> IngestJob:
     job = db.session.get(IngestJob, job_id)
     if job is None:
         raise JobFailed(f"no ingest job {job_id}")
+    if not json.loads(job.paths or "[]"):
+        # A web batch whose uploads were deleted when it ended (done or abandoned): nothing to run, and the
+        # job keeps the status it ended with.
+        raise PackageError(UPLOADS_GONE)
     job.status, job.error = JobStatus.RUNNING, ""
     job.started_at = job.started_at or utcnow()
     job.heartbeat_at = utcnow()
@@ -141,15 +255,23 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
     """Local paths of the package: web uploads are fetched from the object store first."""
     result = []
     store = None
-    for item in json.loads(job.paths):
+    for index, item in enumerate(json.loads(job.paths or "[]")):
         if item.startswith(STORE_PREFIX):
             store = store or get_store()
             key = item[len(STORE_PREFIX):]
-            target = work / "incoming" / key.rsplit("/", 1)[-1]
+            # Side by side under their own names (目录.csv must stay 目录.csv); a name given twice gets a
+            # folder of its own, so that neither overwrites the other.
+            name = key.rsplit("/", 1)[-1]
+            target = work / "incoming" / name
+            if target.exists():
+                target = work / f"incoming-{index}" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            with store.open(key) as src, target.open("wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
+            try:
+                with store.open(key) as src, target.open("wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+            except ObjectNotFound as exc:
+                raise PackageError(UPLOADS_GONE, name) from exc
             result.append(target)
         else:
             result.append(Path(item))
@@ -253,26 +375,33 @@ def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
     _step(job, "record")
     outcomes = [FileOutcome(**o) for o in json.loads(job.summary or "[]")]
     planned = {plan.ref.archive_no for plan in plans} | {o.archive_no for o in outcomes}
-    unreadable: dict[str, list[str]] = {}
+    unreadable: dict[str, list[Any]] = {}
     for problem in problems:
         if problem.archive_no and problem.archive_no not in planned:
-            unreadable.setdefault(problem.archive_no, []).append(problem.message)
-    for archive_no, messages in sorted(unreadable.items()):
+            unreadable.setdefault(problem.archive_no, []).append(problem)
+    for archive_no, found in sorted(unreadable.items()):
         # a whole file that could not be opened (an encrypted or broken PDF, say): rejected, named
         record("ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
-               details={"job": job.id, "status": "rejected", "reasons": messages})
-        findings = [{"rule": "UNREADABLE_PAGE", "severity": "error", "material": None, "page": None,
-                     "message": m} for m in messages]
-        outcomes.append(FileOutcome(archive_no, "rejected", 0, findings))
-    loose = [p.message for p in problems if not p.archive_no]
+               details={"job": job.id, "status": "rejected", "reasons": [p.message for p in found]})
+        outcomes.append(FileOutcome(archive_no, "rejected", 0, [_problem_finding(p) for p in found]))
+    # Inputs that belong to no file (a stray text file, random bytes uploaded as a package, a link at the top):
+    # each gets an outcome of its own, so that nothing the archivist gave is dropped without a word.
+    seen = {o.source for o in outcomes if o.source}
+    loose = [p for p in problems if not p.archive_no and p.path not in seen]
+    for problem in loose:
+        outcomes.append(FileOutcome("", "rejected", 0, [_problem_finding(problem, "REJECTED")], source=problem.path))
     if loose:
-        job.step = "; ".join(loose)[:200]
+        record("ingest.rejected_inputs", outcome="failed", target_type="ingest_job", target_id=job.id,
+               details={"inputs": [{"path": p.path, "code": p.code} for p in loose][:200]})
+    job.files_total = len(outcomes) + len(plans)
+    job.files_done = len(outcomes)
+    job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
     db.session.commit()
     for plan in plans:
         outcome = _record_file(job, plan, problems)
         outcomes.append(outcome)
         job = db.session.get(IngestJob, job.id)
-        job.files_done += 1
+        job.files_done = len(outcomes)
         job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
         db.session.commit()
         if progress:
@@ -288,7 +417,9 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
                details={"job": job.id, "status": "rejected", "reason": plan.reject})
         db.session.commit()
         finding = {"rule": "REJECTED", "severity": "error", "material": None, "page": None, "message": plan.reject}
-        return FileOutcome(archive_no, "rejected", 0, [finding])
+        # …and what was wrong with its files besides, each named: the archivist fixes both at once.
+        return FileOutcome(archive_no, "rejected", 0, [finding] + [
+            _problem_finding(p) for p in problems if p.archive_no == archive_no])
     file = db.session.get(ArchiveFile, plan.file_id)
     current = {p.position: p for p in db.session.scalars(
         select(Page).where(Page.file_id == file.id, Page.current.is_(True)))}
@@ -307,14 +438,23 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     linking, findings = run_file_checks(refs, list(plan.ref.pages), results, party_member=party, settings=settings)
     for problem in problems:
         if problem.archive_no == archive_no:
-            findings.append(Finding("UNREADABLE_PAGE", "error", problem.message, page=problem.page))
+            findings.append(Finding("UNREADABLE_PAGE", "error", problem.message, page=problem.page,
+                                    details={"code": problem.code, "path": problem.path}))
     by_key = {_material_key(m): m for m in materials}
     links = {order: (key, n) for order, key, n in linking.assignments}
     changed = bool(fresh) or set(current) - {r.ref.order for r in results}
-    if not changed:
+    if not changed and current:
         record("ingest.file", file=file, details={"job": job.id, "status": "unchanged", "pages": len(current)})
         db.session.commit()
         return FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings))
+    if current and not any(r.ok for r in results):
+        # Not one page of this delivery is usable: it cannot replace what the archive holds.  The stored pages,
+        # their findings and the file's status stay exactly as they were; the outcome says why.
+        kept = Finding("REJECTED", "error", KEPT_PAGES.format(n=len(current)))
+        record("ingest.file", outcome="failed", file=file,
+               details={"job": job.id, "status": "rejected", "pages_kept": len(current), "findings": len(findings)})
+        db.session.commit()
+        return FileOutcome(archive_no, "rejected", 0, findings_as_json([kept, *findings]))
     new_pages: dict[int, Page] = {}
     for result in results:
         order = result.ref.order
@@ -346,9 +486,10 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
             material_id=material.id if material else None, material_seq=f.material[2] if f.material else None,
             material_label=f"{format_class(f.material[0], f.material[1])} 第{f.material[2]}号" if f.material else "",
             page_position=f.page, rule=f.rule, severity=f.severity, message=f.message))
-    if file.status in (FileStatus.RECEIVED, FileStatus.CATALOGUED):
-        file.status = FileStatus.DIGITISED
     stored = len([p for p in page_ids.values() if p])
+    if stored and file.status in (FileStatus.RECEIVED, FileStatus.CATALOGUED):
+        # Digitised means pages are in the archive: a package whose every page was refused changes nothing.
+        file.status = FileStatus.DIGITISED
     status = "ingested" if stored else "rejected"
     record("ingest.file", outcome="ok" if stored else "failed", file=file,
            details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),

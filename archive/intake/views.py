@@ -6,7 +6,6 @@ import io
 import json
 import random
 import uuid
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask import g as request_globals
@@ -103,7 +102,7 @@ def _page_or_404(page_id: int) -> tuple[Page, ArchiveFile]:
 @requires(Role.ARCHIVIST)
 def upload():  # type: ignore[no-untyped-def]
     from archive.intake.queue import get_queue
-    from archive.intake.service import STORE_PREFIX, create_job
+    from archive.intake.service import STORE_PREFIX, UPLOAD_PREFIX, create_job, upload_name
 
     form = UploadForm()
     if form.validate_on_submit():
@@ -112,8 +111,9 @@ def upload():  # type: ignore[no-untyped-def]
         store = get_store()
         try:
             for index, upload in enumerate(f for f in form.files.data if f and f.filename):
-                name = Path(upload.filename.replace("\\", "/")).name or f"upload-{index}"
-                key = f"incoming/{batch}/{index:03d}-{name}"
+                # The file keeps its own name, in a folder of its own: a loose 目录.csv is recognised by it.
+                name = upload_name(upload.filename, index)
+                key = f"{UPLOAD_PREFIX}{batch}/{index:03d}/{name}"
                 try:
                     store.put(key, upload.stream, content_type=upload.mimetype or "application/octet-stream")
                 finally:
@@ -162,8 +162,31 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
         select(ArchiveFile).where(ArchiveFile.id.in_({c.page.file_id for c in checks})))} if checks else {}
     record("ingest.view", target_type="ingest_job", target_id=job.id)
     db.session.commit()
+    from archive.intake.service import STORE_PREFIX
+
+    # A failed web batch still holds its uploads (kept for a retry): offer to give it up and delete them.
+    can_abandon = job.status == JobStatus.FAILED and any(
+        p.startswith(STORE_PREFIX) for p in json.loads(job.paths or "[]"))
     return render_template("intake/job.html", job=job, state=_job_state(job), outcomes=outcomes, files=files,
-                           checks=checks, check_files=check_files, confirm=ConfirmForm())
+                           checks=checks, check_files=check_files, confirm=ConfirmForm(), can_abandon=can_abandon)
+
+
+@bp.route("/ingest/jobs/<int:job_id>/abandon", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def job_abandon(job_id: int):  # type: ignore[no-untyped-def]
+    """Give a failed batch up: its uploaded files are deleted from the object store, it cannot be run again."""
+    from archive.intake.service import CannotAbandon, abandon_job
+
+    job = _job_or_404(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        deleted = abandon_job(job.id, user=current_user.username)
+    except CannotAbandon:
+        flash(_("Only a failed batch can be abandoned."), "warning")
+        return redirect(url_for("intake.job", job_id=job.id))
+    flash(_("Batch abandoned: %(n)d uploaded files deleted.", n=deleted), "success")
+    return redirect(url_for("intake.job", job_id=job.id))
 
 
 @bp.route("/ingest/jobs/<int:job_id>/status.json")

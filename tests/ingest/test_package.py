@@ -212,7 +212,7 @@ def test_unsupported_and_misplaced_files_become_problems_not_exceptions(tmp_path
         "XC-1/0003.gif": "unsupported_format",
         "XC-1/0004.docx": "unsupported_format",
         "XC-1/0005.heic": "unsupported_format",
-        "XC-1/0006.jpg": "unsupported_format",
+        "XC-1/0006.jpg": "not_an_image",  # named a page, holds no image at all (issue 8, item 13)
         "XC-1/扫描.jpg": "bad_layout",
         "readme.txt": "unsupported_format",
         "stray.jpg": "bad_layout",
