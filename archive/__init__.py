@@ -30,6 +30,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
+    from archive.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     instance_path = (overrides or {}).get("INSTANCE_PATH") or configured_instance_path(app.instance_path)
     app.instance_path = str(instance_path)
     app.config.update(load_config(app.instance_path))

@@ -55,6 +55,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "intake.job": {A},
     "intake.job_status": {A},
     "intake.job_report": {A},
+    "intake.job_abandon": {A},
     "intake.spot_check_draw": {A},
     "intake.spot_check_record": {A},
     "intake.file_qc": {A, P},
@@ -71,7 +72,8 @@ EXPECTED: dict[str, set[Role] | str] = {
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
 FILE_SCOPED = {
-    "intake.job", "intake.job_status", "intake.job_report", "intake.spot_check_draw", "intake.spot_check_record",
+    "intake.job", "intake.job_status", "intake.job_report", "intake.job_abandon",
+    "intake.spot_check_draw", "intake.spot_check_record",
     "intake.file_qc", "intake.file_qc_export", "intake.finding_update", "intake.findings_accept", "intake.thumbnails",
     "intake.viewer",
     "intake.page_image", "intake.page_thumb", "intake.page_original",
@@ -205,3 +207,6 @@ def test_unknown_objects_give_404_not_a_traceback(app, client, factory):
         assert response.status_code == 404, url
         assert "Traceback" not in response.get_data(as_text=True)
     assert client.get("/files/not-a-number").status_code == 404
+    # Beyond a 32-bit INTEGER column: PostgreSQL would raise "integer out of range" (a 500).
+    for url in ("/files/99999999999999999999", "/ingest/jobs/2147483648", "/pages/9223372036854775808/image"):
+        assert client.get(url).status_code == 404, url
