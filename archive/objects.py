@@ -1,12 +1,17 @@
-"""The app's object store, built once from ``DANGAN_STORAGE_URL`` (see :mod:`storage`)."""
+"""The app's object store, built once from ``DANGAN_STORAGE_URL`` (see :mod:`storage`), and serving its objects.
+
+Objects are streamed from the store to the response in chunks: a 200 MB original never sits in the
+server's memory, and a ranged request (a browser seeking in a large image, a resumed download) is
+answered with 206 from the same stream.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, abort, current_app, request, send_file
 
-from storage import ObjectStore, open_store
+from storage import ObjectNotFound, ObjectStore, StorageError, open_store
 
-__all__ = ["get_store"]
+__all__ = ["get_store", "serve_object"]
 
 
 def get_store() -> ObjectStore:
@@ -15,3 +20,27 @@ def get_store() -> ObjectStore:
     if store is None:
         store = current_app.extensions["dangan.store"] = open_store(current_app.config["DANGAN_STORAGE_URL"])
     return store
+
+
+def serve_object(key: str, mimetype: str, *, download_name: str | None = None, etag: str | None = None) -> Response:
+    """Stream ``key`` to the client: 404 if the store has no such object, 503 if the store is down.
+
+    Personal data: the response is never cached (``private, no-store``).  The caller audits the read
+    before calling this (an unaudited byte must never leave).
+    """
+    store = get_store()
+    try:
+        info = store.stat(key)
+        stream = store.open(key)
+    except ObjectNotFound:
+        abort(404)
+    except StorageError:
+        abort(503)
+    response = send_file(stream, mimetype=mimetype, as_attachment=download_name is not None,
+                         download_name=download_name, etag=etag or info.sha256 or False, conditional=False,
+                         last_modified=info.modified)
+    response.content_length = info.size
+    # After the length is known, so that werkzeug can answer Range and If-None-Match itself.
+    response = response.make_conditional(request.environ, accept_ranges=True, complete_length=info.size)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

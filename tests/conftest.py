@@ -27,6 +27,17 @@ TEST_PASSWORD = "Test#pass2020"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DANGAN_TEST_DATABASE_URL") else [])
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads a streamed body to its end and closes it, as a WSGI server does.
+
+    Page images stream from the store (an open file or S3 response); a test that only looks at
+    ``response.data`` would otherwise leave the stream open.  Pass ``buffered=False`` to stream.
+    """
+
+    def open(self, *args: object, buffered: bool = True, **kwargs: object):  # type: ignore[no-untyped-def, override]
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_app(tmp: Path, database_url: str, **extra: object) -> Flask:
     """An app configured for tests: no env reading beyond what overrides replace."""
     overrides = {
@@ -41,7 +52,9 @@ def make_app(tmp: Path, database_url: str, **extra: object) -> Flask:
         "DANGAN_INGEST_WORKERS": 0,
     }
     overrides.update(extra)
-    return create_app(overrides)
+    app = create_app(overrides)
+    app.test_client_class = BufferedClient
+    return app
 
 
 def _pg_url() -> str:

@@ -23,12 +23,12 @@ from archive.extensions import db
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
 from archive.intake.reports import findings_workbook
-from archive.objects import get_store
+from archive.objects import get_store, serve_object
 from archive.pagination import paginate
 from archive.security import requires
 from archive.timeutil import utcnow
 from ingest.qc import RULE_NAMES_EN, RULE_NAMES_ZH
-from storage import ObjectNotFound, StorageError
+from storage import StorageError
 
 bp = Blueprint("intake", __name__)
 
@@ -403,26 +403,13 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _serve_object(key: str, mimetype: str, download_name: str | None = None) -> Response:
-    try:
-        data = get_store().get(key)
-    except ObjectNotFound:
-        abort(404)
-    except StorageError:
-        abort(503)
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=download_name is not None,
-                         download_name=download_name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/pages/<int:page_id>/image")
 @requires(*STAFF)
 def page_image(page_id: int):  # type: ignore[no-untyped-def]
     page, file = _page_or_404(page_id)
     record("page.image", file=file, target_type="page", target_id=page.id)
     db.session.commit()
-    return _serve_object(page.view_key, "image/jpeg")
+    return serve_object(page.view_key, "image/jpeg")
 
 
 @bp.route("/pages/<int:page_id>/thumb")
@@ -431,7 +418,7 @@ def page_thumb(page_id: int):  # type: ignore[no-untyped-def]
     page, file = _page_or_404(page_id)
     record("page.thumb", file=file, target_type="page", target_id=page.id)
     db.session.commit()
-    return _serve_object(page.thumb_key, "image/jpeg")
+    return serve_object(page.thumb_key, "image/jpeg")
 
 
 @bp.route("/pages/<int:page_id>/original")
@@ -441,8 +428,8 @@ def page_original(page_id: int):  # type: ignore[no-untyped-def]
     record("page.download", file=file, target_type="page", target_id=page.id, details={"sha256": page.sha256})
     db.session.commit()
     ext = page.original_key.rsplit(".", 1)[-1]
-    return _serve_object(page.original_key, f"image/{page.format}",
-                         download_name=f"{file.archive_no}-{page.position:04d}-v{page.version}.{ext}")
+    return serve_object(page.original_key, f"image/{page.format}", etag=page.sha256,
+                        download_name=f"{file.archive_no}-{page.position:04d}-v{page.version}.{ext}")
 
 
 @bp.route("/ingest/jobs")

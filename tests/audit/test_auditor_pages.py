@@ -54,9 +54,10 @@ def test_crafted_and_huge_filters_are_refused_and_recorded(app, client, factory)
 
 def test_exports_stream_csv_and_xlsx(app, client, factory):
     file, clerk, auditor = _activity(app, client, factory)
-    response = auditor.get(f"/audit/export.csv?user={clerk.username}")
+    response = auditor.get(f"/audit/export.csv?user={clerk.username}", buffered=False)
     assert response.is_streamed and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    response.close()
     assert rows[0][:3] == ["seq", "时间", "用户"] and all(r[2] == clerk.username for r in rows[1:])
     assert any(r[6] == "file.view" and r[10] == file.archive_no for r in rows[1:])
     response = auditor.get(f"/audit/export.xlsx?user={clerk.username}")
