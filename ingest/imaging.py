@@ -78,8 +78,9 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, source: str = "
             if pixels > max_pixels:
                 raise DecompressionBomb(
                     f"图像声明的尺寸 {image.width}×{image.height} 超过上限 {max_pixels:,} 像素", source)
-            if getattr(image, "n_frames", 1) > 1:
-                log.info("%s: image has %d frames; the first is the page", source, image.n_frames)
+            frames = int(getattr(image, "n_frames", 1))
+            if frames > 1:
+                log.info("%s: image has %d frames; the first is the page", source, frames)
             image.load()
         for warning in caught:
             if not issubclass(warning.category, Image.DecompressionBombWarning):
@@ -109,7 +110,7 @@ def _grey(image: Image.Image) -> Image.Image:
     if image.mode == "L":
         return image
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        top = 65535 if image.mode.startswith("I;16") else max(1, image.getextrema()[1])  # type: ignore[index]
+        top = 65535 if image.mode.startswith("I;16") else max(1, image.getextrema()[1])
         return image.convert("I").point(lambda v: v * (255 / top)).convert("L")  # type: ignore[operator]
     if image.mode == "F":
         return image.convert("L")

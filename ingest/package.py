@@ -254,15 +254,15 @@ def parse_material_folder(name: str) -> tuple[int, int, int] | None:
     match = _MATERIAL_RE.match(folded)
     if not match:
         return None
-    numbers = [_chinese_number(g) for g in match.groups() if g is not None]
-    if any(n is None for n in numbers):
+    parsed = [_chinese_number(g) for g in match.groups() if g is not None]
+    numbers = [n for n in parsed if n is not None]
+    if len(numbers) != len(parsed):
         return None
     if len(numbers) == 2:
         class_no, seq = numbers
         subclass = 0
     else:
         class_no, subclass, seq = numbers
-    assert class_no is not None and subclass is not None and seq is not None
     if not 1 <= class_no <= 10 or seq < 1 or subclass < 0:
         return None
     return class_no, subclass, seq

@@ -24,7 +24,7 @@ from PIL import Image
 from ingest.errors import IngestError
 from ingest.imaging import decode, make_thumb, make_view, page_metrics
 from ingest.model import OcrResult, PageMetrics, PageRef, PageResult, StoredKeys
-from ingest.ocr import OcrError, get_engine
+from ingest.ocr import OcrEngine, OcrError, get_engine
 from ingest.sources import read_page
 from storage import ObjectExists, ObjectStore, StorageError, open_store, sha256_bytes
 
@@ -104,7 +104,7 @@ def recognise(image: Image.Image, metrics: PageMetrics, ctx: PageContext) -> Ocr
 # --- per-process caches: one store client and one OCR engine per worker process ----------------
 
 _stores: dict[str, ObjectStore] = {}
-_engines: dict[str, object] = {}
+_engines: dict[str, OcrEngine] = {}
 
 
 def _store(url: str) -> ObjectStore:
@@ -113,7 +113,7 @@ def _store(url: str) -> ObjectStore:
     return _stores[url]
 
 
-def _engine(name: str):  # type: ignore[no-untyped-def]
+def _engine(name: str) -> OcrEngine:
     if name not in _engines:
         _engines[name] = get_engine(name)
     return _engines[name]
@@ -155,11 +155,11 @@ def run_pages(
         exhausted = False
         while True:
             while not exhausted and len(pending) < workers * 2 and not should_stop():
-                ref = next(refs, None)
-                if ref is None:
+                next_ref = next(refs, None)
+                if next_ref is None:
                     exhausted = True
                     break
-                pending.add(pool.submit(process_page, ref, ctx))
+                pending.add(pool.submit(process_page, next_ref, ctx))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pikepdf
 from PIL import Image, UnidentifiedImageError
@@ -482,7 +482,7 @@ def _walk(content: pikepdf.Object | pikepdf.Page, resources: pikepdf.Object | No
 def _draw_xobject(name: pikepdf.Object, resources: pikepdf.Object | None, ctm: _Matrix, drawn: _Drawn,
                   depth: int) -> None:
     xobjects = resources.get("/XObject") if resources is not None else None
-    xobject = xobjects.get(name) if xobjects is not None else None
+    xobject = xobjects.get(str(name)) if xobjects is not None else None
     if xobject is None:
         drawn.other.append(f"缺失的对象 {name}")
         return
@@ -566,7 +566,7 @@ def _pdf_page(path: Path, index: int, source: str) -> PageBytes:
             if not 0 <= index < len(pdf.pages):
                 raise BrokenPdf(f"PDF 只有 {len(pdf.pages)} 页", source, page_no)
             image, ctm = _scan_image(pdf.pages[index], source, page_no)
-            pim = pikepdf.PdfImage(image)
+            pim = pikepdf.PdfImage(cast(pikepdf.Stream, image))  # _scan_image checked /Subtype /Image
             out = io.BytesIO()
             # apply_mask=False: the scan is the base image; a soft mask would need compositing (transcoding).
             ext = pim.extract_to(stream=out, apply_mask=False)
