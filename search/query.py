@@ -23,14 +23,25 @@ rest is searched as text, so script in a query is a harmless, usually empty sear
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
 
-from search.analysis import Clause, plan
+from search.analysis import plan
 from search.base import QueryError
+from search.syntax import (
+    FIELD_LABELS,
+    FIELD_NAMES,
+    And,
+    Exact,
+    Node,
+    Not,
+    Or,
+    Range,
+    Term,
+    Tok,
+    lex,
+)
 
 __all__ = [
     "FIELD_NAMES",
@@ -58,153 +69,14 @@ MAX_DEPTH = 8  # parentheses
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 
-# What a user types before ":" → the field it searches.  English aliases are for scripts and the CLI.
-FIELD_NAMES: dict[str, str] = {
-    "姓名": "name", "name": "name",
-    "单位": "employer", "employer": "employer",
-    "类别": "class", "class": "class",
-    "材料": "title", "material": "title",
-    "档号": "archive", "archive": "archive",
-    "身份证": "id", "身份证号": "id", "id": "id",
-    "形成时间": "formed", "formed": "formed",
-    "街道": "street", "street": "street",
-}
-FIELD_LABELS = {"name": "姓名", "employer": "单位", "class": "类别", "title": "材料", "archive": "档号",
-                "id": "身份证", "formed": "形成时间", "street": "街道"}
-
-_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』"}  # ' is an apostrophe, not a quote
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-
-
-# --- the tree ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    """Text to find: ``field`` None searches the page text and every catalogue field (text ranks higher)."""
-
-    value: str
-    field: str | None = None  # "name", "employer", "title", "archive", "id"
-    quoted: bool = False
-    clauses: tuple[Clause, ...] = dataclasses.field(default=(), compare=False)
-
-
-@dataclass(frozen=True)
-class Exact:
-    """A keyword filter: ``class_major`` ("9"), ``class_code`` ("9-2") or ``street``."""
-
-    field: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Range:
-    """``formed`` between two date keys (YYYYMMDD, 0 for unknown month/day), inclusive."""
-
-    field: str
-    lo: int
-    hi: int
-
-
-@dataclass(frozen=True)
-class And:
-    """All items match (items may include :class:`Not`)."""
-
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    """Any item matches."""
-
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    """Excludes ``item``; only valid inside an :class:`And` with something positive."""
-
-    item: Node
-
-
-Node = Term | Exact | Range | And | Or | Not
-
-
-# --- lexing ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # "word", "quoted", "field", "and", "or", "not", "(", ")"
-    text: str = ""
-
-
-def _lex(q: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    i, n = 0, len(q)
-    while i < n:
-        c = q[i]
-        if c.isspace():
-            i += 1
-        elif c in "()":
-            toks.append(_Tok(c))
-            i += 1
-        elif c in _QUOTES:
-            text, i = _read_quoted(q, i)
-            toks.append(_Tok("quoted", text))
-        elif c == "-" and i + 1 < n and not q[i + 1].isspace() and q[i + 1] not in "()-":
-            toks.append(_Tok("not", "-"))
-            i += 1
-        else:
-            j = i
-            while j < n and not q[j].isspace() and q[j] not in "()" and q[j] not in _QUOTES:
-                if q[j] == ":" and q[i:j].lower() in FIELD_NAMES:
-                    break
-                j += 1
-            word = q[i:j]
-            if j < n and q[j] == ":" and word.lower() in FIELD_NAMES:
-                toks.append(_Tok("field", FIELD_NAMES[word.lower()]))
-                i = j + 1
-                while i < n and q[i].isspace():  # "姓名: 张建国" as well as "姓名:张建国"
-                    i += 1
-                if i < n and q[i] in _QUOTES:
-                    text, i = _read_quoted(q, i)
-                    toks.append(_Tok("quoted", text))
-                    continue
-                j = i
-                while j < n and not q[j].isspace() and q[j] not in "()":
-                    j += 1
-                toks.append(_Tok("word", q[i:j]))
-                i = j
-                continue
-            if word in ("AND", "&&"):
-                toks.append(_Tok("and"))
-            elif word in ("OR", "||"):
-                toks.append(_Tok("or"))
-            elif word == "NOT":
-                toks.append(_Tok("not", "NOT"))
-            else:
-                if "*" in word or "?" in word:
-                    raise QueryError("不支持通配符（* 或 ?），请输入完整的词")
-                toks.append(_Tok("word", word))
-            i = j
-    return toks
-
-
-def _read_quoted(q: str, i: int) -> tuple[str, int]:
-    """The text of a quote opened at ``i`` and the index after it; an unclosed quote ends the query."""
-    close = _QUOTES[q[i]]
-    j = i + 1
-    while j < len(q) and q[j] != close and not (q[j] in '"”」』' and close in '"”'):
-        j += 1
-    return q[i + 1:j], min(j + 1, len(q))
 
 
 # --- parsing -----------------------------------------------------------------------------------------------
 
 
 class _Parser:
-    def __init__(self, toks: list[_Tok]) -> None:
+    def __init__(self, toks: list[Tok]) -> None:
         self.toks = toks
         self.i = 0
         self.depth = 0
@@ -213,7 +85,7 @@ class _Parser:
     def peek(self) -> str:
         return self.toks[self.i].kind if self.i < len(self.toks) else "eof"
 
-    def take(self) -> _Tok:
+    def take(self) -> Tok:
         tok = self.toks[self.i]
         self.i += 1
         return tok
@@ -399,7 +271,7 @@ def parse(query: str) -> Node:
         raise QueryError("请输入检索词")
     if len(q) > 2 * MAX_QUERY_CHARS:  # NFKC expands a few compatibility characters a lot
         raise QueryError(f"检索式太长（最多 {MAX_QUERY_CHARS} 个字）")
-    toks = _lex(q)
+    toks = lex(q)
     if not toks:
         raise QueryError("请输入检索词")
     node = _analyse(_Parser(toks).parse())
