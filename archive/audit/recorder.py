@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 
 from archive.audit.chain import GENESIS, event_hash
 from archive.audit.models import AuditEvent
+from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.extensions import db
 from archive.timeutil import utcnow
 
@@ -105,6 +106,9 @@ def record(
     purpose); ``details`` is any JSON-able data, e.g. ``{"before": …, "after": …}``.
     """
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    # ID numbers typed into searches or carried in URLs are masked before the event exists: nobody who
+    # reads the log (the auditor, its exports) has a need to know them, and an event can never be edited.
+    body = mask_id_numbers_in_text(body)
     if len(body) > _MAX_DETAILS:
         body = json.dumps({"truncated": True, "head": body[:_MAX_DETAILS]}, ensure_ascii=False)
     row: dict[str, Any] = {
@@ -115,11 +119,12 @@ def record(
         "action": action,
         "outcome": outcome,
         "target_type": target_type or ("file" if file is not None else ""),
-        "target_id": str(target_id if target_id != "" else (file.id if file is not None else ""))[:64],
+        "target_id": mask_id_numbers_in_text(
+            str(target_id if target_id != "" else (file.id if file is not None else "")))[:64],
         "file_id": file.id if file is not None else file_id,
         "person_id": file.person_id if file is not None else person_id,
         "archive_no": file.archive_no if file is not None else archive_no,
-        "reason": reason[:200],
+        "reason": mask_id_numbers_in_text(reason)[:200],
         "details": body,
     }
     last_seq, last_hash = _lock_and_head()

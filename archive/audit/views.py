@@ -32,6 +32,7 @@ from archive.audit.export import csv_chunks, write_xlsx
 from archive.audit.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
 from archive.audit.models import AuditEvent, AuditFlag
 from archive.audit.recorder import record
+from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.pagination import paginate
@@ -57,10 +58,17 @@ def _filter_or_error() -> tuple[EventFilter | None, dict[str, str]]:
 
 
 def _details(event: AuditEvent) -> str:
+    # Events recorded before payloads were masked at record time still carry full ID numbers.
     try:
-        return json.dumps(json.loads(event.details), ensure_ascii=False, indent=1)
+        text = json.dumps(json.loads(event.details), ensure_ascii=False, indent=1)
     except ValueError:
-        return event.details
+        text = event.details
+    return mask_id_numbers_in_text(text)
+
+
+@bp.app_template_filter("mask_ids")
+def _mask_ids(text: str | None) -> str:
+    return mask_id_numbers_in_text(text or "")
 
 
 @bp.app_template_filter("audit_details")
