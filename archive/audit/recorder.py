@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import uuid
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import select, text
 
 from archive.audit.chain import GENESIS, event_hash
@@ -24,12 +25,16 @@ from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.extensions import db
 from archive.timeutil import utcnow
 
-__all__ = ["record", "request_id"]
+__all__ = ["anchor_due", "record", "request_id"]
 
 log = logging.getLogger(__name__)
 
 # Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 CHAIN_LOCK_KEY = 0x44414E47  # "DANG"
+
+# Set when an event's seq is a multiple of DANGAN_AUDIT_ANCHOR_EVERY: wakes the scheduler, which anchors
+# the committed head at once (outside the request, so recording stays cheap; see archive.audit.scheduler).
+anchor_due = threading.Event()
 
 # Details beyond this are cut: an event must stay small whatever a caller passes.
 _MAX_DETAILS = 20_000
@@ -133,6 +138,9 @@ def record(
     event = AuditEvent(**row)
     db.session.add(event)
     db.session.flush()
+    every = int(current_app.config.get("DANGAN_AUDIT_ANCHOR_EVERY", 100) or 0)
+    if every > 0 and row["seq"] % every == 0:
+        anchor_due.set()
     if has_request_context():
         g.setdefault("audit_events", []).append(row)
     return event

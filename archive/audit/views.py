@@ -178,13 +178,13 @@ def user_activity(username: str):  # type: ignore[no-untyped-def]
 @bp.route("/chain")
 @requires(Role.AUDITOR)
 def chain():  # type: ignore[no-untyped-def]
+    from archive.audit.anchors import anchor_read_store
     from archive.audit.verify import verify_log
-    from archive.objects import get_store
     from storage import StorageError
 
     store_error = None
     try:
-        report = verify_log(get_store())
+        report = verify_log(anchor_read_store())
     except StorageError as exc:
         store_error = str(exc)
         report = verify_log(None)
