@@ -66,6 +66,13 @@ def _details(event: AuditEvent) -> str:
     return mask_id_numbers_in_text(text)
 
 
+@bp.app_context_processor
+def _audit_labels() -> dict[str, object]:
+    from archive.audit.labels import outcome_label
+
+    return {"outcome_label": outcome_label}
+
+
 @bp.app_template_filter("mask_ids")
 def _mask_ids(text: str | None) -> str:
     return mask_id_numbers_in_text(text or "")

@@ -44,3 +44,18 @@ def test_events_and_flags_pagers_keep_the_filter(app, client, factory):
     href = page.split('" rel="next"')[0].rsplit('href="', 1)[1].replace("&amp;", "&")
     assert f"user={clerk.username}" in href and "page=2" in href
     assert client.get(href).status_code == 200
+
+
+def test_outcomes_read_as_words_not_codes(app, client, factory):
+    """Issue 8 item 22 (in part): the log's outcome codes are shown translated; the code stays in data-outcome."""
+    from tests.helpers import post_form
+
+    file = factory.file("德胜")
+    clerk = factory.user(Role.ARCHIVIST)
+    _many_events(app, file, clerk, n=2)
+    auditor = factory.user(Role.AUDITOR)
+    login(client, auditor.username)
+    post_form(client, "/", "/language", locale="en")
+    page = client.get(f"/audit/?user={clerk.username}").get_data(as_text=True)
+    table = page.split('data-testid="events"')[1]
+    assert 'data-outcome="ok">Succeeded</span>' in table and ">ok</span>" not in table
