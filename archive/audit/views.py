@@ -70,7 +70,15 @@ def _details(event: AuditEvent) -> str:
 def _audit_labels() -> dict[str, object]:
     from archive.audit.labels import outcome_label
 
-    return {"outcome_label": outcome_label}
+    return {"outcome_label": outcome_label, "display_names": _display_names}
+
+
+def _display_names(events: list[AuditEvent]) -> dict[str, str]:
+    """Account names → the people's names, for one table of events (one query, whatever its length)."""
+    usernames = {e.username for e in events if e.username}
+    if not usernames:
+        return {}
+    return dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all())
 
 
 @bp.app_template_filter("mask_ids")

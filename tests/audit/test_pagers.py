@@ -59,3 +59,13 @@ def test_outcomes_read_as_words_not_codes(app, client, factory):
     page = client.get(f"/audit/?user={clerk.username}").get_data(as_text=True)
     table = page.split('data-testid="events"')[1]
     assert 'data-outcome="ok">Succeeded</span>' in table and ">ok</span>" not in table
+
+
+def test_events_name_the_person_not_only_the_account(app, client, factory):
+    file = factory.file("德胜")
+    clerk = factory.user(Role.ARCHIVIST)
+    _many_events(app, file, clerk, n=2)
+    auditor = factory.user(Role.AUDITOR)
+    login(client, auditor.username)
+    table = client.get(f"/audit/?user={clerk.username}").get_data(as_text=True).split('data-testid="events"')[1]
+    assert f'data-testid="event-user">{clerk.display_name}</a>' in table
