@@ -89,7 +89,12 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_INGEST_WORKERS": int(env.get("DANGAN_INGEST_WORKERS", "0")),  # 0: one per core
         "DANGAN_STORAGE_VERIFY_HOURS": float(env.get("DANGAN_STORAGE_VERIFY_HOURS", "24")),
         "DANGAN_JOB_STALE_MINUTES": float(env.get("DANGAN_JOB_STALE_MINUTES", "10")),
-        "DANGAN_AUDIT_ANCHOR_MINUTES": float(env.get("DANGAN_AUDIT_ANCHOR_MINUTES", "15")),
+        "DANGAN_AUDIT_ANCHOR_MINUTES": float(env.get("DANGAN_AUDIT_ANCHOR_MINUTES", "1")),
+        "DANGAN_AUDIT_ANCHOR_EVERY": int(env.get("DANGAN_AUDIT_ANCHOR_EVERY", "100")),  # events; 0: time only
+        # A sink the app can write to but not delete from (README "Where audit anchors are kept");
+        # empty: the page store.  READ_URL: credentials that can read it back, if the writer cannot.
+        "DANGAN_AUDIT_ANCHOR_URL": env.get("DANGAN_AUDIT_ANCHOR_URL", ""),
+        "DANGAN_AUDIT_ANCHOR_READ_URL": env.get("DANGAN_AUDIT_ANCHOR_READ_URL", ""),
         "DANGAN_AUDIT_WORK_HOURS": env.get("DANGAN_AUDIT_WORK_HOURS", "07-20"),
         "DANGAN_AUDIT_BULK_VIEWS": int(env.get("DANGAN_AUDIT_BULK_VIEWS", "100")),
         "DANGAN_AUDIT_BULK_MINUTES": int(env.get("DANGAN_AUDIT_BULK_MINUTES", "10")),

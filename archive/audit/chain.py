@@ -4,7 +4,9 @@ Each event's hash is SHA-256 over a canonical JSON of every stored field except
 ``id`` and ``hash`` — including ``seq`` and ``prev_hash``.  So editing a field
 breaks that event's hash, deleting a row leaves a gap in ``seq`` and a broken
 link, and inserting a row breaks the link of the event after it.  A forger who
-rewrites the whole tail is caught by the anchors kept outside the database.
+rewrites the whole tail is caught by the anchors kept outside the database; and
+since every anchor written is itself an ``audit.anchor`` event in the chain, a
+forger who deletes anchor objects is caught by the events that name them.
 """
 
 from __future__ import annotations
@@ -76,8 +78,10 @@ class VerifyReport:
     head_seq: int = 0
     head_hash: str = GENESIS
     anchors_checked: int = 0
+    anchors_recorded: int = 0  # ``audit.anchor`` events in the chain: anchors that must exist
     first_break: Break | None = None
     anchor_breaks: list[Break] = field(default_factory=list)
+    missing_anchors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -85,17 +89,38 @@ class VerifyReport:
 
     def as_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head_seq": self.head_seq,
-                                  "anchors_checked": self.anchors_checked}
+                                  "anchors_checked": self.anchors_checked, "anchors_recorded": self.anchors_recorded}
+        if self.missing_anchors:
+            result["missing_anchors"] = self.missing_anchors
         broken = self.first_break or (self.anchor_breaks[0] if self.anchor_breaks else None)
         if broken is not None:
             result["first_broken"] = broken.as_dict()
         return result
 
 
-def walk(rows: Iterable[Mapping[str, Any]], anchors: Iterable[Anchor] = ()) -> VerifyReport:
-    """Verify rows given in ``seq`` order (each with ``id`` and ``hash`` too) against the anchors."""
+def _claim(row: Mapping[str, Any]) -> Anchor | None:
+    """The anchor an ``audit.anchor`` event says was written, or None."""
+    if row.get("action") != "audit.anchor" or row.get("outcome") != "ok":
+        return None
+    try:
+        data = json.loads(row["details"])
+        return Anchor(int(data["seq"]), str(data["hash"]), _value(row["occurred_at"]) or "", str(data.get("key", "")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def walk(rows: Iterable[Mapping[str, Any]], anchors: Iterable[Anchor] = (), *,
+         check_recorded: bool = True) -> VerifyReport:
+    """Verify rows given in ``seq`` order (each with ``id`` and ``hash`` too) against the anchors.
+
+    With ``check_recorded`` (whenever the anchors were read), every anchor an ``audit.anchor``
+    event records must be among ``anchors`` with the same hash: a missing one was deleted.
+    """
     report = VerifyReport()
+    anchors = list(anchors)
     by_seq = {a.seq: a for a in anchors}
+    by_key = {a.key: a for a in anchors if a.key}
+    recorded: list[tuple[Anchor, Mapping[str, Any]]] = []
     expected_seq, prev = 1, GENESIS
     for row in rows:
         report.events += 1
@@ -112,6 +137,10 @@ def walk(rows: Iterable[Mapping[str, Any]], anchors: Iterable[Anchor] = ()) -> V
                 problem = "content does not match its hash: the event was altered"
             if problem:
                 report.first_break = Break(seq, row.get("id"), when, problem)
+        claim = _claim(row)
+        if claim is not None:
+            report.anchors_recorded += 1
+            recorded.append((claim, {"seq": seq, "id": row.get("id"), "time": when}))
         anchor = by_seq.get(seq)
         if anchor is not None:
             report.anchors_checked += 1
@@ -130,4 +159,20 @@ def walk(rows: Iterable[Mapping[str, Any]], anchors: Iterable[Anchor] = ()) -> V
                       f"records event {anchor.seq}: the log was truncated or an old copy restored")
             )
             break
+    if check_recorded:
+        for claim, event in recorded:
+            found = by_key.get(claim.key) if claim.key else None
+            found = found or by_seq.get(claim.seq)
+            name = claim.key or f"event {claim.seq}"
+            if found is None:
+                report.missing_anchors.append(name)
+                report.anchor_breaks.append(
+                    Break(event["seq"], event["id"], event["time"],
+                          f"anchor {name} of event {claim.seq}, recorded by event {event['seq']}, is missing "
+                          "from the anchor store: anchors were deleted"))
+            elif found.hash != claim.hash:
+                report.anchor_breaks.append(
+                    Break(event["seq"], event["id"], event["time"],
+                          f"anchor {name} of event {claim.seq} does not match what event {event['seq']} "
+                          "recorded: the anchors or the log were rewritten"))
     return report

@@ -9,13 +9,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from archive.audit.anchors import write_anchor
+from archive.audit.anchors import anchor_now, anchor_read_store
 from archive.audit.export import csv_chunks, write_xlsx
 from archive.audit.filters import FilterError, parse_filter
 from archive.audit.recorder import record
 from archive.audit.verify import verify_log
 from archive.extensions import db
-from archive.objects import get_store
 from storage import StorageError
 
 audit_cli = AppGroup("audit", help="Verify, anchor and export the audit trail.")
@@ -27,7 +26,7 @@ audit_cli = AppGroup("audit", help="Verify, anchor and export the audit trail.")
 def verify_command(as_json: bool, no_anchors: bool) -> None:
     """Walk the chain and the anchors; exit 1 at the first break."""
     try:
-        report = verify_log(None if no_anchors else get_store())
+        report = verify_log(None if no_anchors else anchor_read_store())
     except StorageError as exc:
         raise click.ClickException(f"cannot read the anchors: {exc}") from exc
     db.session.rollback()  # the walk is read-only; its event goes in a transaction of its own
@@ -47,15 +46,14 @@ def verify_command(as_json: bool, no_anchors: bool) -> None:
 
 @audit_cli.command("anchor")
 def anchor_command() -> None:
-    """Write the chain head to the object store now."""
+    """Write the chain head to the anchor sink now (recorded as an ``audit.anchor`` event)."""
     try:
-        anchor = write_anchor(get_store())
+        anchor = anchor_now(force=True)
     except StorageError as exc:
-        raise click.ClickException(f"object store unavailable: {exc}") from exc
+        raise click.ClickException(f"anchor store unavailable: {exc}") from exc
     if anchor is None:
         click.echo("audit log is empty; nothing to anchor")
         return
-    record("audit.anchor", details={"seq": anchor.seq, "hash": anchor.hash, "key": anchor.key})
     db.session.commit()
     click.echo(f"anchored event {anchor.seq} ({anchor.hash[:16]}…) as {anchor.key}")
 

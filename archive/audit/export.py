@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlalchemy import Select
 
+from archive.catalogue.idnumbers import mask_id_numbers_in_text as _mask
 from archive.extensions import db
 
 __all__ = ["COLUMNS", "csv_chunks", "write_xlsx"]
@@ -25,8 +26,9 @@ def _rows(stmt: Select[Any], tz: str, batch: int = 2000) -> Iterator[list[Any]]:
     result = db.session.execute(stmt.execution_options(yield_per=batch, stream_results=True)).scalars()
     for e in result:
         local = e.occurred_at.replace(tzinfo=utc).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-        yield [e.seq, local, e.username, e.role, e.scope, e.ip, e.action, e.outcome, e.target_type, e.target_id,
-               e.archive_no, e.reason, e.request_id, e.details, e.hash]
+        # New events are masked when recorded; masking here too covers events written before that.
+        yield [e.seq, local, e.username, e.role, e.scope, e.ip, e.action, e.outcome, e.target_type,
+               _mask(e.target_id), e.archive_no, _mask(e.reason), e.request_id, _mask(e.details), e.hash]
 
 
 def csv_chunks(stmt: Select[Any], tz: str = "Asia/Shanghai") -> Iterator[str]:

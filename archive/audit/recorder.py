@@ -12,23 +12,29 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import uuid
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import select, text
 
 from archive.audit.chain import GENESIS, event_hash
 from archive.audit.models import AuditEvent
+from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.extensions import db
 from archive.timeutil import utcnow
 
-__all__ = ["record", "request_id"]
+__all__ = ["anchor_due", "record", "request_id"]
 
 log = logging.getLogger(__name__)
 
 # Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 CHAIN_LOCK_KEY = 0x44414E47  # "DANG"
+
+# Set when an event's seq is a multiple of DANGAN_AUDIT_ANCHOR_EVERY: wakes the scheduler, which anchors
+# the committed head at once (outside the request, so recording stays cheap; see archive.audit.scheduler).
+anchor_due = threading.Event()
 
 # Details beyond this are cut: an event must stay small whatever a caller passes.
 _MAX_DETAILS = 20_000
@@ -105,6 +111,9 @@ def record(
     purpose); ``details`` is any JSON-able data, e.g. ``{"before": …, "after": …}``.
     """
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    # ID numbers typed into searches or carried in URLs are masked before the event exists: nobody who
+    # reads the log (the auditor, its exports) has a need to know them, and an event can never be edited.
+    body = mask_id_numbers_in_text(body)
     if len(body) > _MAX_DETAILS:
         body = json.dumps({"truncated": True, "head": body[:_MAX_DETAILS]}, ensure_ascii=False)
     row: dict[str, Any] = {
@@ -115,11 +124,12 @@ def record(
         "action": action,
         "outcome": outcome,
         "target_type": target_type or ("file" if file is not None else ""),
-        "target_id": str(target_id if target_id != "" else (file.id if file is not None else ""))[:64],
+        "target_id": mask_id_numbers_in_text(
+            str(target_id if target_id != "" else (file.id if file is not None else "")))[:64],
         "file_id": file.id if file is not None else file_id,
         "person_id": file.person_id if file is not None else person_id,
         "archive_no": file.archive_no if file is not None else archive_no,
-        "reason": reason[:200],
+        "reason": mask_id_numbers_in_text(reason)[:200],
         "details": body,
     }
     last_seq, last_hash = _lock_and_head()
@@ -128,6 +138,9 @@ def record(
     event = AuditEvent(**row)
     db.session.add(event)
     db.session.flush()
+    every = int(current_app.config.get("DANGAN_AUDIT_ANCHOR_EVERY", 100) or 0)
+    if every > 0 and row["seq"] % every == 0:
+        anchor_due.set()
     if has_request_context():
         g.setdefault("audit_events", []).append(row)
     return event

@@ -11,8 +11,8 @@ import threading
 
 from flask import Flask
 
-from archive.audit.anchors import write_anchor
-from archive.audit.recorder import record
+from archive.audit.anchors import anchor_now
+from archive.audit.recorder import anchor_due, record
 from archive.audit.rules import scan
 from archive.extensions import db
 
@@ -21,17 +21,15 @@ __all__ = ["run_once", "start"]
 log = logging.getLogger(__name__)
 
 
-def run_once(app: Flask) -> None:
-    """One round: anchor (if the head moved) and scan.  Failures are logged, never fatal."""
-    from archive.objects import get_store
-
+def run_once(app: Flask, *, rules: bool = True) -> None:
+    """One round: anchor (if the head moved) and, unless ``rules`` is false, scan.  Failures are logged."""
     with app.app_context():
         try:
-            anchor = write_anchor(get_store())
-            if anchor is not None:
-                record("audit.anchor", details={"seq": anchor.seq, "hash": anchor.hash, "key": anchor.key})
-            scan()
+            anchor_now()
             db.session.commit()
+            if rules:
+                scan()
+                db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("scheduled audit round failed; it will be retried")
@@ -66,13 +64,19 @@ def verify_storage_once(app: Flask) -> None:
 
 def start(app: Flask) -> threading.Event:
     """Start the daemon threads (anchors + anomaly scan; storage fixity); set the returned event to stop them."""
-    minutes = float(app.config.get("DANGAN_AUDIT_ANCHOR_MINUTES", 15))
+    minutes = float(app.config.get("DANGAN_AUDIT_ANCHOR_MINUTES", 1))
     verify_hours = float(app.config.get("DANGAN_STORAGE_VERIFY_HOURS", 24))
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(minutes * 60):
-            run_once(app)
+        # Woken every `minutes`, or at once when DANGAN_AUDIT_ANCHOR_EVERY more events were recorded;
+        # the anomaly rules run on the timer only.
+        while not stop.is_set():
+            kicked = anchor_due.wait(minutes * 60)
+            anchor_due.clear()
+            if stop.is_set():
+                break
+            run_once(app, rules=not kicked)
 
     def fixity() -> None:
         while not stop.wait(verify_hours * 3600):
@@ -81,5 +85,6 @@ def start(app: Flask) -> threading.Event:
     threading.Thread(target=loop, name="dangan-audit", daemon=True).start()
     if verify_hours > 0:
         threading.Thread(target=fixity, name="dangan-fixity", daemon=True).start()
-    log.info("audit anchors every %s minutes; storage verify every %s hours", minutes, verify_hours or "never")
+    log.info("audit anchors every %s minutes and every %s events; storage verify every %s hours", minutes,
+             app.config.get("DANGAN_AUDIT_ANCHOR_EVERY", 100), verify_hours or "never")
     return stop

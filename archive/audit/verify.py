@@ -30,4 +30,4 @@ def _rows(batch: int) -> Iterator[dict[str, Any]]:
 def verify_log(store: ObjectStore | None, *, batch: int = 5000) -> VerifyReport:
     """Walk every event in order and check it against the anchors in ``store`` (if given)."""
     anchors = list(read_anchors(store)) if store is not None else []
-    return walk(_rows(batch), anchors)
+    return walk(_rows(batch), anchors, check_recorded=store is not None)

@@ -32,6 +32,7 @@ from archive.audit.export import csv_chunks, write_xlsx
 from archive.audit.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
 from archive.audit.models import AuditEvent, AuditFlag
 from archive.audit.recorder import record
+from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.pagination import paginate
@@ -57,10 +58,32 @@ def _filter_or_error() -> tuple[EventFilter | None, dict[str, str]]:
 
 
 def _details(event: AuditEvent) -> str:
+    # Events recorded before payloads were masked at record time still carry full ID numbers.
     try:
-        return json.dumps(json.loads(event.details), ensure_ascii=False, indent=1)
+        text = json.dumps(json.loads(event.details), ensure_ascii=False, indent=1)
     except ValueError:
-        return event.details
+        text = event.details
+    return mask_id_numbers_in_text(text)
+
+
+@bp.app_context_processor
+def _audit_labels() -> dict[str, object]:
+    from archive.audit.labels import outcome_label
+
+    return {"outcome_label": outcome_label, "display_names": _display_names}
+
+
+def _display_names(events: list[AuditEvent]) -> dict[str, str]:
+    """Account names → the people's names, for one table of events (one query, whatever its length)."""
+    usernames = {e.username for e in events if e.username}
+    if not usernames:
+        return {}
+    return dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all())
+
+
+@bp.app_template_filter("mask_ids")
+def _mask_ids(text: str | None) -> str:
+    return mask_id_numbers_in_text(text or "")
 
 
 @bp.app_template_filter("audit_details")
@@ -170,13 +193,13 @@ def user_activity(username: str):  # type: ignore[no-untyped-def]
 @bp.route("/chain")
 @requires(Role.AUDITOR)
 def chain():  # type: ignore[no-untyped-def]
+    from archive.audit.anchors import anchor_read_store
     from archive.audit.verify import verify_log
-    from archive.objects import get_store
     from storage import StorageError
 
     store_error = None
     try:
-        report = verify_log(get_store())
+        report = verify_log(anchor_read_store())
     except StorageError as exc:
         store_error = str(exc)
         report = verify_log(None)

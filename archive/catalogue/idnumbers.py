@@ -11,6 +11,7 @@ Everything here is pure: no Flask, no database.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "check_character",
     "make_id_number",
     "mask_id_number",
+    "mask_id_numbers_in_text",
     "parse_id_number",
 ]
 
@@ -111,3 +113,40 @@ def mask_id_number(number: str | None) -> str:
     if len(number) <= 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+# An ID number in free text (OCR, search snippets, logged queries and URLs): a run of exactly 18
+# (17 digits + digit/X) or 15 digits, not part of a longer run of letters or digits, whose birth-date
+# part is a plausible date.  The date test keeps other long digit runs (bank or phone numbers rarely
+# look like a 19xx date) and never touches 档号 (XC-2020-000001: short runs) or page counts.
+# Full-width digits count too; the check character is not required (OCR misreads it).
+_D = "[0-9０-９]"
+_ID_IN_TEXT = re.compile(
+    # not glued to a letter or digit — except the hex of a %XX escape in a logged URL (身份证%3A110…)
+    rf"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ]))"
+    rf"(?:(?P<long>{_D}{{6}}(?:18|19|20|１８|１９|２０){_D}{{2}}{_D}{{4}}{_D}{{3}}[0-9０-９XxＸｘ])"
+    rf"|(?P<short>{_D}{{6}}{_D}{{2}}{_D}{{4}}{_D}{{3}}))"
+    rf"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+)
+
+
+def _plausible(number: str) -> bool:
+    digits = number.translate(_FOLD)
+    month_day = digits[10:14] if len(digits) == 18 else digits[8:12]
+    month, day = int(month_day[:2]), int(month_day[2:])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    number = match.group(0)
+    return mask_id_number(number) if _plausible(number) else number
+
+
+def mask_id_numbers_in_text(text: str) -> str:
+    """``text`` with every 18- or 15-digit ID number in it masked as by :func:`mask_id_number`.
+
+    Works on plain text, escaped HTML (``<mark>`` around a number is fine) and JSON alike.
+    """
+    if not text:
+        return text or ""
+    return _ID_IN_TEXT.sub(_mask_match, text)

@@ -12,7 +12,16 @@ from archive.accounts.models import Role
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 
-__all__ = ["get_file_or_404", "scoped_files"]
+__all__ = ["get_file_or_404", "may_see_full_id", "scoped_files"]
+
+
+def may_see_full_id() -> bool:
+    """Need-to-know: only archivists see full ID numbers; everybody else sees them masked.
+
+    Archivists (district or their own street) handle identity checks: they see full numbers on the file
+    page, in the viewer's OCR text and in search snippets.  Street scope is applied separately.
+    """
+    return bool(current_user and current_user.is_authenticated and current_user.role_enum is Role.ARCHIVIST)
 
 
 def scoped_files(stmt: Select[Any]) -> Select[Any]:

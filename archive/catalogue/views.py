@@ -37,7 +37,7 @@ from archive.catalogue.operations import (
     update_material,
 )
 from archive.catalogue.routing import transfer_target
-from archive.catalogue.scope import get_file_or_404, scoped_files
+from archive.catalogue.scope import get_file_or_404, may_see_full_id, scoped_files
 from archive.extensions import db
 from archive.geo import STREETS
 from archive.pagination import paginate
@@ -67,11 +67,6 @@ def _labels() -> dict[str, object]:
         "format_class": format_class,
         "mask_id": mask_id_number,
     }
-
-
-def may_see_full_id() -> bool:
-    """Need-to-know: archivists handle identity checks; everybody else sees masked numbers."""
-    return current_user.role_enum is Role.ARCHIVIST
 
 
 @bp.route("/files")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +13,9 @@ from sqlalchemy import select
 from archive.accounts.models import Role
 from archive.audit import record
 from archive.catalogue.classes import class_name, format_class_code, parse_class_label
+from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile, Person
+from archive.catalogue.scope import may_see_full_id
 from archive.extensions import db
 from archive.fulltext.errors import translate_query_error
 from archive.fulltext.highlight import mark_terms, query_terms
@@ -114,10 +118,19 @@ def search():  # type: ignore[no-untyped-def]
            details={"q": q[:500], "filters": {k: v for k, v in facets_in.items() if v}, "scope": streets,
                     "total": results.total if results else None, "page": page, "error": error})
     db.session.commit()
-    groups = _group(results.hits) if results else []
+    hits = results.hits if results else ()
+    if not may_see_full_id():
+        hits = tuple(_masked(h) for h in hits)
+    groups = _group(hits)
     pages = min(MAX_PAGE, -(-results.total // PER_PAGE)) if results else 0
     return render_template("fulltext/search.html", q=q, results=results, error=error, groups=groups,
                            args=facets_in, page=page, pages=pages, Markup=Markup)
+
+
+def _masked(hit):  # type: ignore[no-untyped-def]
+    """A hit whose snippet (and matched words, so the viewer's marks still line up) has ID numbers masked."""
+    return dataclasses.replace(hit, snippet=mask_id_numbers_in_text(hit.snippet),
+                               terms=tuple(mask_id_numbers_in_text(t) for t in hit.terms))
 
 
 def _group(hits):  # type: ignore[no-untyped-def]

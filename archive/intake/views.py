@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from archive.accounts.forms import ConfirmForm
 from archive.accounts.models import Role, User
 from archive.audit import record
+from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile
-from archive.catalogue.scope import get_file_or_404
+from archive.catalogue.scope import get_file_or_404, may_see_full_id
 from archive.extensions import db
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
@@ -392,14 +393,21 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
     history = list(db.session.scalars(select(Page).where(Page.file_id == file.id, Page.position == page.position)
                                       .order_by(Page.version)))
     words = json.loads(page.words or "[]")
+    ocr_text, highlight = page.ocr_text or "", (request.args.get("q") or "")[:200]
+    full_id = may_see_full_id()
+    if not full_id:
+        # Need-to-know: only archivists see full ID numbers; the text, the word boxes and the words to mark
+        # are masked alike, so a highlighted (masked) number still lines up.
+        ocr_text, highlight = mask_id_numbers_in_text(ocr_text), mask_id_numbers_in_text(highlight)
+        words = [[mask_id_numbers_in_text(str(w[0])), *w[1:]] if w else w for w in words]
     record("page.view", file=file, target_type="page", target_id=page.id,
-           details={"position": page.position, "version": page.version})
+           details={"position": page.position, "version": page.version, "full_id_shown": full_id})
     db.session.commit()
     return render_template(
         "intake/viewer.html", file=file, page=page, pages=pages, index=index, findings=findings, history=history,
         words=words, prev_id=ids[index - 1] if index else None,
         next_id=ids[index + 1] if index is not None and index + 1 < len(ids) else None,
-        highlight=(request.args.get("q") or "")[:200],
+        highlight=highlight, ocr_text=ocr_text,
     )
 
 
