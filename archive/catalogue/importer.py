@@ -5,6 +5,11 @@ this module only writes.  Each file (档号) is all or nothing: a file with any 
 row is skipped and reported, the other files import.  Each file is written in a
 SAVEPOINT so a database refusal for one file (a race on a unique 身份证号, say)
 does not undo the others; the caller commits once at the end.
+
+A street-scoped archivist (``street_scope``) may only touch files of that street, judged on the state
+*before* the import: every file of the sheets is checked first — an existing file of another street, or a
+人员 row that would move a file (new or existing) to another street or to none — and if any fails,
+nothing is written at all and every such 档号 is reported (``ImportResult.out_of_scope``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class ImportResult:
     imported_people: int = 0
     errors: list[SheetError] = field(default_factory=list)
     archive_nos: list[str] = field(default_factory=list)
+    out_of_scope: list[str] = field(default_factory=list)  # 档号 refused for the street scope: nothing imported
 
     @property
     def ok(self) -> bool:
@@ -51,9 +57,9 @@ class ImportResult:
         }
 
 
-def import_paths(paths: Iterable[Path], *, replace: bool = False) -> ImportResult:
-    """Read the sheets at ``paths`` and import them."""
-    return import_sheets(read_sources(paths), replace=replace)
+def import_paths(paths: Iterable[Path], *, replace: bool = False, street_scope: str | None = None) -> ImportResult:
+    """Read the sheets at ``paths`` and import them (only within ``street_scope`` when one is given)."""
+    return import_sheets(read_sources(paths), replace=replace, street_scope=street_scope)
 
 
 def _first_row(rows: list[CatalogueRow], people: list[PersonRow]) -> tuple[str, int]:
@@ -162,8 +168,46 @@ def _import_one(
     result.archive_nos.append(archive_no)
 
 
-def import_sheets(data: SheetData, *, replace: bool = False) -> ImportResult:
-    """Import every file of ``data`` that has no error; report the rest."""
+def _street_after(file: ArchiveFile | None, people: list[PersonRow]) -> str | None:
+    """The street a file would belong to after the import (a 人员 row decides it, as ``_import_one`` does)."""
+    if people:
+        p = people[0]
+        return responsible_street(p.employer_level, p.hukou_district, p.hukou_street, p.residence_district,
+                                  p.residence_street)
+    return file.street if file is not None else None
+
+
+def _scope_errors(
+    rows_by_no: dict[str, list[CatalogueRow]], people_by_no: dict[str, list[PersonRow]], scope: str, bad: set[str]
+) -> list[SheetError]:
+    """One error per file the import would touch outside ``scope``, judged before anything is written."""
+    errors: list[SheetError] = []
+    for archive_no in sorted(set(rows_by_no) | set(people_by_no)):
+        if archive_no in bad:
+            continue
+        rows, people = rows_by_no.get(archive_no, []), people_by_no.get(archive_no, [])
+        sheet, row_no = _first_row(rows, people)
+        file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == archive_no))
+        if file is not None and file.street != scope:
+            errors.append(SheetError(sheet, row_no, "档号", f"档号 {archive_no} 不属于{scope}街道，不在您的权限范围内",
+                                     archive_no, "out_of_scope"))
+            continue
+        after = _street_after(file, people)
+        if after != scope:
+            where = f"将归属{after}街道" if after else "将不属于任何街道"
+            column = "户籍街道" if people else "档号"
+            line = people[0].row if people else row_no
+            errors.append(SheetError(people[0].sheet if people else sheet, line, column,
+                                     f"导入后档号 {archive_no} {where}，不在您的权限范围内（{scope}街道）",
+                                     archive_no, "out_of_scope"))
+    return errors
+
+
+def import_sheets(data: SheetData, *, replace: bool = False, street_scope: str | None = None) -> ImportResult:
+    """Import every file of ``data`` that has no error; report the rest.
+
+    With ``street_scope``, any file outside it refuses the whole import (see the module docstring).
+    """
     result = ImportResult(errors=list(data.errors))
     bad = data.error_archive_nos()
     rows_by_no: dict[str, list[CatalogueRow]] = defaultdict(list)
@@ -172,6 +216,12 @@ def import_sheets(data: SheetData, *, replace: bool = False) -> ImportResult:
         rows_by_no[row.archive_no].append(row)
     for person in data.people:
         people_by_no[person.archive_no].append(person)
+    if street_scope is not None:
+        refused = _scope_errors(rows_by_no, people_by_no, street_scope, bad)
+        if refused:
+            result.errors.extend(refused)
+            result.out_of_scope = [e.archive_no or "" for e in refused]
+            return result
     for archive_no in sorted(set(rows_by_no) | set(people_by_no)):
         if archive_no in bad:
             continue

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from archive.accounts.forms import ConfirmForm
@@ -329,21 +329,20 @@ def import_catalogue():  # type: ignore[no-untyped-def]
                 target = Path(tmp) / f"{index:02d}-{name}"
                 upload.save(target)
                 paths.append(target)
-            result = import_paths(paths, replace=form.replace.data)
-        out_of_scope = _out_of_scope(result.archive_nos)
+            # The scope is checked inside the import, against the files as they are before it.
+            result = import_paths(paths, replace=form.replace.data, street_scope=current_user.street)
         summary = {"files": result.imported_files, "materials": result.imported_materials,
                    "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
                    "sources": [f.filename for f in form.files.data if f and f.filename][:20]}
-        if out_of_scope:
+        if result.out_of_scope:
             db.session.rollback()
-            record("catalogue.import", outcome="denied", details={**summary, "out_of_scope": out_of_scope[:100]})
+            record("catalogue.import", outcome="denied", details={**summary, "out_of_scope": result.out_of_scope[:500]})
             db.session.commit()
             flash(
                 _("Nothing was imported: files %(nos)s belong to a street outside your scope.",
-                  nos=", ".join(out_of_scope[:10])),
+                  nos=", ".join(result.out_of_scope[:10])),
                 "danger",
             )
-            result = None
         else:
             record("catalogue.import", outcome="ok" if result.ok else "failed", details=summary)
             db.session.commit()
@@ -354,19 +353,6 @@ def import_catalogue():  # type: ignore[no-untyped-def]
                     "success",
                 )
     return render_template("catalogue/import.html", form=form, result=result)
-
-
-def _out_of_scope(archive_nos: list[str]) -> list[str]:
-    """Files an import would place outside the importing archivist's street."""
-    if current_user.street is None or not archive_nos:
-        return []
-    rows = db.session.execute(
-        select(ArchiveFile.archive_no).where(
-            ArchiveFile.archive_no.in_(archive_nos),
-            or_(ArchiveFile.street.is_(None), ArchiveFile.street != current_user.street),
-        )
-    ).scalars()
-    return sorted(rows)
 
 
 @bp.route("/me")
