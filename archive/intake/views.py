@@ -20,6 +20,7 @@ from archive.audit import record
 from archive.catalogue.models import ArchiveFile
 from archive.catalogue.scope import get_file_or_404
 from archive.extensions import db
+from archive.intake.failures import failure_message
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
 from archive.intake.reports import findings_workbook
@@ -146,7 +147,8 @@ def _job_state(job: IngestJob) -> dict[str, object]:
     return {"id": job.id, "status": job.status, "step": job.step, "pages_done": job.pages_done,
             "pages_total": job.pages_total, "files_done": job.files_done, "files_total": job.files_total,
             "rate": round(rate, 2), "seconds_left": round(left) if left is not None else None,
-            "error": job.error, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)}
+            "error": failure_message(job), "reason": job.failure_code,
+            "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)}
 
 
 @bp.route("/ingest/jobs/<int:job_id>")
