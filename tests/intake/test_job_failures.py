@@ -329,3 +329,14 @@ def test_web_batch_stopped_by_a_bad_setting_shows_the_reason(app, client, factor
     assert 'data-value="failed"' in page and 'data-reason="config_invalid"' in page
     assert "DANGAN_QC_DUPLICATE_HAMMING" in page
     _no_traceback(page)
+    # Once the setting is corrected, the batch is run again from its page (its uploads were kept).
+    job_page = response.headers["Location"]
+    assert 'data-testid="resume-job"' in page
+    resumed = post_form(client, job_page, job_page + "/resume")
+    assert resumed.status_code == 302
+    page = client.get(job_page).get_data(as_text=True)
+    assert 'data-value="done"' in page and 'data-testid="job-error"' not in page
+    with app.app_context():
+        assert _pages() == 7
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "ingest.resume")) == 1
