@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.catalogue import init_app as init_catalogue
     from archive.config import instance_path as configured_instance_path
     from archive.config import load_config
+    from archive.config import validate as validate_config
     from archive.fulltext import init_app as init_fulltext
     from archive.intake import init_app as init_intake
     from archive.web import init_app as init_web
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    validate_config(app.config)  # a bad DANGAN_QC_* value stops the start-up, not a job later
 
     database.init_app(app)
     i18n.init_app(app)

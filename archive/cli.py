@@ -9,6 +9,7 @@ district deployment alike.
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 from flask import Flask, current_app
@@ -19,8 +20,13 @@ __all__ = ["main"]
 
 def _create_app() -> Flask:
     from archive import create_app
+    from archive.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # say which setting is wrong, without a traceback
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
@@ -45,6 +51,9 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     scheduler.run_once(app)  # anchor at start-up, then on the schedule
     scheduler.start(app)
+    from archive.intake.queue import get_queue
+
+    get_queue()  # the embedded queue recovers the jobs a previous server left running or queued
     click.echo(f"Dangan serving on http://{host}:{port}")
     serve(app, host=host, port=port, threads=threads, ident="dangan")
 

@@ -54,6 +54,20 @@ def instance_path(default: str, env: Mapping[str, str] | None = None) -> str:
     return os.path.abspath(os.path.expanduser(given)) if given else default
 
 
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use; the message names the setting."""
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Refuse a configuration that would only fail later, mid-job (a DANGAN_QC_* value that does not parse)."""
+    from ingest.qc import QcSettings
+
+    try:
+        QcSettings.from_mapping(config)
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+
+
 def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the app configuration derived from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
@@ -89,6 +103,9 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_INGEST_WORKERS": int(env.get("DANGAN_INGEST_WORKERS", "0")),  # 0: one per core
         "DANGAN_STORAGE_VERIFY_HOURS": float(env.get("DANGAN_STORAGE_VERIFY_HOURS", "24")),
         "DANGAN_JOB_STALE_MINUTES": float(env.get("DANGAN_JOB_STALE_MINUTES", "10")),
+        # How long a job that lost its database keeps trying to record that it failed (backoff from 0.5 s);
+        # after that, start-up recovery marks it.
+        "DANGAN_JOB_FAIL_RETRY_SECONDS": float(env.get("DANGAN_JOB_FAIL_RETRY_SECONDS", "60")),
         "DANGAN_AUDIT_ANCHOR_MINUTES": float(env.get("DANGAN_AUDIT_ANCHOR_MINUTES", "1")),
         "DANGAN_AUDIT_ANCHOR_EVERY": int(env.get("DANGAN_AUDIT_ANCHOR_EVERY", "100")),  # events; 0: time only
         # A sink the app can write to but not delete from (README "Where audit anchors are kept");

@@ -23,6 +23,7 @@ from PIL import Image
 
 from ingest.errors import IngestError
 from ingest.imaging import decode, make_thumb, make_view, page_metrics
+from ingest.lifeline import die_with_parent
 from ingest.model import OcrResult, PageMetrics, PageRef, PageResult, StoredKeys
 from ingest.ocr import OcrEngine, OcrError, get_engine
 from ingest.sources import read_page
@@ -119,10 +120,14 @@ def _engine(name: str) -> OcrEngine:
     return _engines[name]
 
 
-def _init_worker() -> None:
+def _init_worker(main_pid: int | None = None) -> None:
     # One process per core and tesseract single-threaded in each: OpenMP threads inside
     # tesseract only fight the other processes for the same cores.
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    if main_pid is not None:
+        # A pool worker: it must not outlive the ingest process (kill -9 of `dangan ingest` included),
+        # or it would keep the database and S3 sockets it inherited open.
+        die_with_parent(main_pid)
 
 
 def run_pages(
@@ -150,7 +155,9 @@ def run_pages(
     # single-threaded command line may fork, which starts the workers without re-importing anything.
     method = "fork" if threading.active_count() == 1 else "forkserver"
     mp = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker,
+                               initargs=(os.getpid(),))
+    try:
         pending: set[Future[PageResult]] = set()
         exhausted = False
         while True:
@@ -164,4 +171,9 @@ def run_pages(
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
+                # A dead worker (killed, out of memory) raises BrokenProcessPool here; the caller fails the job.
                 on_result(future.result())
+    finally:
+        # On an error (a dead worker, the database gone while checkpointing) do not wait for the pages still
+        # queued: they are redone when the job is resumed.
+        pool.shutdown(wait=True, cancel_futures=True)

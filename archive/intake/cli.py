@@ -27,7 +27,7 @@ from ingest.errors import IngestError
 def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None,
                    abandon: int | None) -> None:
     """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any input was rejected or none was usable."""
-    from archive.intake.service import CannotAbandon, JobFailed, abandon_job, create_job, run_job
+    from archive.intake.service import CannotAbandon, JobBusy, JobFailed, abandon_job, create_job, run_job
 
     if abandon is not None:
         if paths or resume is not None:
@@ -59,6 +59,8 @@ def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, 
         outcomes = run_job(job_id, workers=workers, progress=progress)
     except IngestError as exc:
         raise click.ClickException(f"package refused: {exc}") from exc
+    except JobBusy as exc:
+        raise click.ClickException(f"{exc}: it is not started a second time") from exc
     except JobFailed as exc:
         raise click.ClickException(f"job {job_id} failed: {exc}. Run `dangan ingest --resume {job_id}`.") from exc
     finally:

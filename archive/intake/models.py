@@ -47,7 +47,16 @@ class IngestJob(db.Model):
     finished_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
     worker: Mapped[str] = mapped_column(String(100), default="", server_default="")
-    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The process running the job (host, pid and a token of that process's start, so a reused pid is not taken
+    # for it): a job `running` whose owner is gone was interrupted, and start-up recovery marks it failed.
+    owner_host: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    owner_pid: Mapped[int | None]
+    owner_token: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")  # plain text, for the command line
+    # Why a job failed, as a stable code and its parameters (JSON), translated when shown
+    # (archive/intake/failures.py); the traceback, if any, is in the log only.
+    failure_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    failure_params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     summary: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON: per-file outcome
 
     def __repr__(self) -> str:

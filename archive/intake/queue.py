@@ -21,7 +21,7 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
-__all__ = ["JobQueue", "get_queue", "run_worker"]
+__all__ = ["JobQueue", "get_queue", "recover_interrupted", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,18 @@ class InlineQueue:
 
 
 class EmbeddedQueue:
-    """One background thread in this process works through the jobs in order."""
+    """One background thread in this process works through the jobs in order.
+
+    The queue lives in memory, so a restart of the server loses it: on start-up it first recovers what the
+    previous process left (:func:`recover_interrupted`), then starts its thread.
+    """
 
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.jobs: queue.Queue[int] = queue.Queue()
+        self.interrupted, queued = recover_interrupted(app)
+        for job_id in queued:
+            self.jobs.put(job_id)
         self.thread = threading.Thread(target=self._loop, name="dangan-ingest", daemon=True)
         self.thread.start()
 
@@ -107,6 +114,55 @@ def requeue_stale(q: JobQueue, stale_minutes: float) -> list[int]:
         q.enqueue(job_id)
     db.session.rollback()
     return stale
+
+
+def recover_interrupted(app: Flask) -> tuple[list[int], list[int]]:
+    """Start-up recovery of the embedded queue; returns (jobs marked interrupted, queued jobs to run).
+
+    A job ``running`` whose owner process is gone — the server was restarted or killed mid-job, or a
+    ``dangan ingest`` died, possibly while the database was down so that it could not record its failure — is
+    marked failed with the reason "interrupted by restart"; its checkpoints stay, so ``dangan ingest --resume``
+    finishes it.  A job whose owner runs on another host (or that predates owners) is judged by its
+    heartbeat (``DANGAN_JOB_STALE_MINUTES``).  Uploaded batches still ``queued`` were waiting in the lost
+    in-memory queue: they are queued again.
+    """
+    import datetime as dt
+    import json
+
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archive.extensions import db
+    from archive.intake.failures import owner_alive
+    from archive.intake.models import IngestJob, JobStatus
+    from archive.intake.service import STORE_PREFIX, mark_interrupted
+    from archive.timeutil import utcnow
+
+    interrupted: list[int] = []
+    with app.app_context():
+        try:
+            limit = utcnow() - dt.timedelta(minutes=float(app.config.get("DANGAN_JOB_STALE_MINUTES", 10)))
+            running = list(db.session.scalars(select(IngestJob).where(IngestJob.status == JobStatus.RUNNING)))
+            for job in running:
+                alive = owner_alive(job)
+                if alive is None:
+                    alive = job.heartbeat_at is not None and job.heartbeat_at >= limit
+                if alive:
+                    continue
+                log.warning("ingest job %s was left running by %s, which is gone: marked interrupted",
+                            job.id, job.worker or "an unknown process")
+                mark_interrupted(job.id, job.worker or "?")
+                interrupted.append(job.id)
+            queued = [job.id for job in db.session.scalars(
+                select(IngestJob).where(IngestJob.status == JobStatus.QUEUED).order_by(IngestJob.id))
+                if any(p.startswith(STORE_PREFIX) for p in json.loads(job.paths or "[]"))]
+            db.session.rollback()
+        except SQLAlchemyError:
+            # The database is not there yet: the server still starts; the next start-up recovers these jobs.
+            log.exception("start-up recovery of ingest jobs failed")
+            db.session.rollback()
+            return interrupted, []
+    return interrupted, queued
 
 
 def get_queue() -> JobQueue:

@@ -11,24 +11,28 @@ finishes the remaining pages without redoing or duplicating any.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-import socket
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from archive.audit import record
 from archive.catalogue.classes import format_class
 from archive.catalogue.models import ArchiveFile, FileStatus, Material
 from archive.extensions import db
+from archive.intake import failures
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding
 from archive.intake.results import page_as_result, result_from_json, result_to_json, words_json
 from archive.objects import get_store
@@ -41,7 +45,8 @@ from ingest.qc import QcSettings, findings_as_json, run_file_checks
 from ingest.sources import read_page_bytes
 from storage import ObjectNotFound, StorageError, sha256_bytes
 
-__all__ = ["FileOutcome", "JobFailed", "abandon_job", "create_job", "discard_uploads", "run_job", "upload_name"]
+__all__ = ["FileOutcome", "JobBusy", "JobFailed", "abandon_job", "create_job", "discard_uploads", "mark_interrupted",
+           "run_job", "upload_name"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,14 @@ UPLOAD_PREFIX = "incoming/"  # where web uploads wait in the object store until 
 
 class JobFailed(RuntimeError):
     """The job stopped for a reason outside the package (storage or database outage); run it again."""
+
+
+class JobBusy(JobFailed):
+    """The job is running in another live process on this host: it is not claimed a second time."""
+
+
+class _SettingsInvalid(ValueError):
+    """A DANGAN_QC_* value does not parse: the job fails with the setting named, before any page is read."""
 
 
 @dataclass
@@ -87,9 +100,6 @@ class FileOutcome:
         return self.status in ("ingested", "unchanged")
 
 
-#: Outcome of a job whose package had nothing that could be ingested (stored in ``IngestJob.error``).
-NOTHING_USABLE = "扫描包中没有可入库的内容：{n} 项均未采用，原因见各项结果"
-EMPTY_PACKAGE = "扫描包中没有找到任何档案文件或页面图像"
 ABANDONED = "已放弃：上传的文件已删除，该批次不能再运行"
 UPLOADS_GONE = "该批次上传的文件已在批次完成或放弃后删除，不能再运行：请重新上传"
 KEPT_PAGES = "本次扫描包中该卷没有一页可用，已入库的 {n} 页保持不变"
@@ -121,9 +131,15 @@ def create_job(paths: list[str], *, created_by: str, street: str | None, source:
 
 def run_job(job_id: int, *, workers: int | None = None,
             progress: Callable[[IngestJob], None] | None = None) -> list[FileOutcome]:
-    """Run (or resume) a job to the end; raises :class:`JobFailed` when it must be retried."""
+    """Run (or resume) a job to the end; raises :class:`JobFailed` when it must be retried.
+
+    Whatever stops the job, it ends ``failed`` with a named reason (``failures``), never ``running``: a package
+    that cannot be used, an object-store or database outage, a dead pool worker, an invalid setting, or any
+    other error (its traceback goes to the log, not to the user).
+    """
     job = _claim(job_id, workers)
     try:
+        _check_settings()
         with tempfile.TemporaryDirectory(prefix=f"dangan-job{job_id}-") as work:
             paths = _materialise(job, Path(work))
             _step(job, "open package")
@@ -132,17 +148,38 @@ def run_job(job_id: int, *, workers: int | None = None,
             plans = _plan(job, package)
             _checkpoint_pages(job, package.root, plans, progress)
             outcomes = _record_files(job, plans, package.problems, progress)
+        if not any(o.usable for o in outcomes):
+            # Not one file could be ingested: the batch failed, and says so, rather than end "done 0/0".
+            if outcomes:
+                _fail(job_id, failures.NOTHING_USABLE, {"n": len(outcomes)})
+            else:
+                _fail(job_id, failures.EMPTY_PACKAGE, {})
+            return outcomes
+        _finish(job_id, JobStatus.DONE)
     except IngestError as exc:  # the package as a whole is unusable: a result, not a retry
-        _finish(job, JobStatus.FAILED, str(exc))
+        _fail(job_id, failures.PACKAGE_REFUSED, {"detail": str(exc)})
         raise
     except (StorageError, JobFailed) as exc:
-        _finish(job, JobStatus.FAILED, f"{exc} — run the job again to finish it")
+        _fail(job_id, failures.STORAGE_UNAVAILABLE, {"detail": str(exc)},
+              error=f"{exc} — run the job again to finish it")
         raise JobFailed(str(exc)) from exc
-    if not any(o.usable for o in outcomes):
-        # Not one file could be ingested: the batch failed, and says so, rather than end "done 0/0".
-        _finish(job, JobStatus.FAILED, NOTHING_USABLE.format(n=len(outcomes)) if outcomes else EMPTY_PACKAGE)
-        return outcomes
-    _finish(job, JobStatus.DONE, "")
+    except _SettingsInvalid as exc:
+        log.error("ingest job %s: invalid configuration: %s", job_id, exc)
+        _fail(job_id, failures.CONFIG_INVALID, {"detail": str(exc)})
+        raise JobFailed(failures.failure_text(failures.CONFIG_INVALID, {"detail": str(exc)})) from exc
+    except BrokenProcessPool as exc:  # a pool worker was killed (out of memory, kill -9)
+        log.exception("ingest job %s: a page worker process died", job_id)
+        _fail(job_id, failures.WORKER_DIED, {})
+        raise JobFailed(failures.failure_text(failures.WORKER_DIED, {})) from exc
+    except (OperationalError, InterfaceError) as exc:  # the database went away
+        log.exception("ingest job %s: database unavailable", job_id)
+        _fail(job_id, failures.DATABASE_UNAVAILABLE, {})
+        raise JobFailed(failures.failure_text(failures.DATABASE_UNAVAILABLE, {})) from exc
+    except Exception as exc:
+        log.exception("ingest job %s stopped by an internal error", job_id)
+        params = {"kind": type(exc).__name__}
+        _fail(job_id, failures.INTERNAL_ERROR, params)
+        raise JobFailed(failures.failure_text(failures.INTERNAL_ERROR, params)) from exc
     discard_uploads(job_id, reason="done")
     return outcomes
 
@@ -212,6 +249,7 @@ def abandon_job(job_id: int, *, user: str) -> int:
     if job is None or job.status != JobStatus.FAILED:
         raise CannotAbandon(job_id)
     job.error = (job.error + "\n" if job.error else "") + ABANDONED
+    job.failure_params = json.dumps({**json.loads(job.failure_params or "{}"), "abandoned": True})
     return discard_uploads(job_id, reason="abandoned", user=user)
 
 
@@ -226,10 +264,14 @@ def _claim(job_id: int, workers: int | None) -> IngestJob:
         # A web batch whose uploads were deleted when it ended (done or abandoned): nothing to run, and the
         # job keeps the status it ended with.
         raise PackageError(UPLOADS_GONE)
-    job.status, job.error = JobStatus.RUNNING, ""
+    if job.status == JobStatus.RUNNING and failures.owner_alive(job) and not failures.owner_is_this_process(job):
+        db.session.rollback()
+        raise JobBusy(f"job {job_id} is running in process {job.worker}")
+    job.status, job.error, job.failure_code, job.failure_params = JobStatus.RUNNING, "", "", "{}"
     job.started_at = job.started_at or utcnow()
     job.heartbeat_at = utcnow()
-    job.worker = f"{socket.gethostname()}:{os.getpid()}"[:100]
+    job.owner_host, job.owner_pid, job.owner_token = failures.this_process()
+    job.worker = f"{job.owner_host}:{job.owner_pid}"[:100]
     if workers is not None:
         job.workers = workers
     record("ingest.start", target_type="ingest_job", target_id=job.id, details={"source": job.source})
@@ -242,13 +284,59 @@ def _step(job: IngestJob, step: str) -> None:
     db.session.commit()
 
 
-def _finish(job: IngestJob, status: JobStatus, error: str) -> None:
+def _check_settings() -> None:
+    try:
+        QcSettings.from_mapping(current_app.config)
+    except ValueError as exc:
+        raise _SettingsInvalid(str(exc)) from exc
+
+
+def _finish(job_id: int, status: JobStatus, code: str = "", params: dict[str, Any] | None = None,
+            error: str = "") -> None:
+    """End the job (done, or failed with a reason code and its parameters) with its ``ingest.finish`` event."""
     db.session.rollback()
-    job = db.session.get(IngestJob, job.id)
+    job = db.session.get(IngestJob, job_id)
+    if job is None:
+        return
+    params = params or {}
+    error = error or (failures.failure_text(code, params) if code else "")
     job.status, job.error, job.finished_at, job.step = status, error[:4000], utcnow(), ""
+    job.failure_code, job.failure_params = code, json.dumps(params, ensure_ascii=False)
+    details: dict[str, Any] = {"status": status.value, "error": error[:500], "pages": job.pages_done}
+    if code:
+        details["reason"] = code
     record("ingest.finish", outcome="ok" if status == JobStatus.DONE else "failed", target_type="ingest_job",
-           target_id=job.id, details={"status": status.value, "error": error[:500], "pages": job.pages_done})
+           target_id=job.id, details=details)
     db.session.commit()
+
+
+def _fail(job_id: int, code: str, params: dict[str, Any], *, error: str = "") -> bool:
+    """Mark the job failed; while the database is unreachable, try again with backoff.
+
+    Returns False when it could not be marked within ``DANGAN_JOB_FAIL_RETRY_SECONDS``: the job then stays
+    ``running`` with an owner that will be gone, and start-up recovery (``queue.recover_interrupted``) marks it.
+    """
+    deadline = time.monotonic() + float(current_app.config.get("DANGAN_JOB_FAIL_RETRY_SECONDS", 60))
+    delay = float(current_app.config.get("DANGAN_JOB_FAIL_RETRY_FIRST", 0.5))
+    while True:
+        try:
+            _finish(job_id, JobStatus.FAILED, code, params, error)
+            return True
+        except (OperationalError, InterfaceError) as exc:
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            if time.monotonic() + delay > deadline:
+                log.error("ingest job %s could not be marked failed (%s): the database is still unavailable; "
+                          "start-up recovery will mark it", job_id, exc)
+                return False
+            log.warning("ingest job %s: database unavailable, marking it failed again in %.1f s", job_id, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def mark_interrupted(job_id: int, owner: str) -> None:
+    """A job left ``running`` by a process that is gone: failed, "interrupted by restart", resumable."""
+    _finish(job_id, JobStatus.FAILED, failures.INTERRUPTED, {"owner": owner})
 
 
 def _materialise(job: IngestJob, work: Path) -> list[Path]:

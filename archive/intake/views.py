@@ -21,6 +21,7 @@ from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile
 from archive.catalogue.scope import get_file_or_404, may_see_full_id
 from archive.extensions import db
+from archive.intake.failures import failure_message
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
 from archive.intake.reports import findings_workbook
@@ -147,7 +148,8 @@ def _job_state(job: IngestJob) -> dict[str, object]:
     return {"id": job.id, "status": job.status, "step": job.step, "pages_done": job.pages_done,
             "pages_total": job.pages_total, "files_done": job.files_done, "files_total": job.files_total,
             "rate": round(rate, 2), "seconds_left": round(left) if left is not None else None,
-            "error": job.error, "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)}
+            "error": failure_message(job), "reason": job.failure_code,
+            "finished": job.status in (JobStatus.DONE, JobStatus.FAILED)}
 
 
 @bp.route("/ingest/jobs/<int:job_id>")
@@ -163,11 +165,9 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
         select(ArchiveFile).where(ArchiveFile.id.in_({c.page.file_id for c in checks})))} if checks else {}
     record("ingest.view", target_type="ingest_job", target_id=job.id)
     db.session.commit()
-    from archive.intake.service import STORE_PREFIX
-
-    # A failed web batch still holds its uploads (kept for a retry): offer to give it up and delete them.
-    can_abandon = job.status == JobStatus.FAILED and any(
-        p.startswith(STORE_PREFIX) for p in json.loads(job.paths or "[]"))
+    # A failed web batch still holds its uploads (kept for a retry): offer to run it again, or to give it up
+    # and delete them.
+    can_abandon = _resumable(job)
     return render_template("intake/job.html", job=job, state=_job_state(job), outcomes=outcomes, files=files,
                            checks=checks, check_files=check_files, confirm=ConfirmForm(), can_abandon=can_abandon)
 
@@ -187,6 +187,32 @@ def job_abandon(job_id: int):  # type: ignore[no-untyped-def]
         flash(_("Only a failed batch can be abandoned."), "warning")
         return redirect(url_for("intake.job", job_id=job.id))
     flash(_("Batch abandoned: %(n)d uploaded files deleted.", n=deleted), "success")
+    return redirect(url_for("intake.job", job_id=job.id))
+
+
+def _resumable(job: IngestJob) -> bool:
+    """A failed web batch that still holds its uploads can be run again from its page."""
+    from archive.intake.service import STORE_PREFIX
+
+    return job.status == JobStatus.FAILED and any(p.startswith(STORE_PREFIX) for p in json.loads(job.paths or "[]"))
+
+
+@bp.route("/ingest/jobs/<int:job_id>/resume", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def job_resume(job_id: int):  # type: ignore[no-untyped-def]
+    """Run a failed batch again (after an outage, a dead worker, a restart): finished pages are not redone."""
+    from archive.intake.queue import get_queue
+
+    job = _job_or_404(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not _resumable(job):
+        flash(_("Only a failed batch whose uploaded files are kept can be run again."), "warning")
+        return redirect(url_for("intake.job", job_id=job.id))
+    job.status = JobStatus.QUEUED
+    record("ingest.resume", target_type="ingest_job", target_id=job.id, details={"reason": job.failure_code})
+    db.session.commit()
+    get_queue().enqueue(job.id)
     return redirect(url_for("intake.job", job_id=job.id))
 
 

@@ -56,6 +56,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "intake.job_status": {A},
     "intake.job_report": {A},
     "intake.job_abandon": {A},
+    "intake.job_resume": {A},
     "intake.spot_check_draw": {A},
     "intake.spot_check_record": {A},
     "intake.file_qc": {A, P},
@@ -72,7 +73,7 @@ EXPECTED: dict[str, set[Role] | str] = {
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
 FILE_SCOPED = {
-    "intake.job", "intake.job_status", "intake.job_report", "intake.job_abandon",
+    "intake.job", "intake.job_status", "intake.job_report", "intake.job_abandon", "intake.job_resume",
     "intake.spot_check_draw", "intake.spot_check_record",
     "intake.file_qc", "intake.file_qc_export", "intake.finding_update", "intake.findings_accept", "intake.thumbnails",
     "intake.viewer",
