@@ -23,17 +23,26 @@ def _source_ids() -> set[str]:
     return ids
 
 
+def _key(message_id: object) -> str:
+    """The singular msgid of a message (ngettext messages have a (singular, plural) id)."""
+    return message_id if isinstance(message_id, str) else str(list(message_id)[0])
+
+
+def _value(string: object) -> tuple[str, ...]:
+    return (string,) if isinstance(string, str) else tuple(string)
+
+
 def test_every_source_string_has_a_chinese_translation():
     with (CATALOGUE / "messages.po").open("rb") as fh:
         catalogue = read_po(fh)
-    translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
+    translated = {_key(m.id) for m in catalogue if m.id and all(_value(m.string)) and not m.fuzzy}
     missing = sorted(_source_ids() - translated)
     assert missing == [], f"run scripts/i18n.sh and translate: {missing}"
 
 
 def test_compiled_catalogue_matches_po():
     with (CATALOGUE / "messages.po").open("rb") as fh:
-        po = {m.id: m.string for m in read_po(fh) if m.id}
+        po = {_key(m.id): _value(m.string) for m in read_po(fh) if m.id}
     with (CATALOGUE / "messages.mo").open("rb") as fh:
-        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        mo = {_key(m.id): _value(m.string) for m in read_mo(fh) if m.id}
     assert po == mo, "run scripts/i18n.sh to recompile messages.mo"
