@@ -144,8 +144,8 @@ def run_job(job_id: int, *, workers: int | None = None,
             paths = _materialise(job, Path(work))
             _step(job, "open package")
             package = open_package(paths, Path(work) / "package")
-            _import_catalogue(job, [Path(package.root) / s for s in package.catalogue_sources])
-            plans = _plan(job, package)
+            refused = _import_catalogue(job, [Path(package.root) / s for s in package.catalogue_sources])
+            plans = _plan(job, package, refused)
             _checkpoint_pages(job, package.root, plans, progress)
             outcomes = _record_files(job, plans, package.problems, progress)
         if not any(o.usable for o in outcomes):
@@ -233,7 +233,7 @@ def discard_uploads(job_id: int, *, reason: str, user: str | None = None) -> int
     details: dict[str, Any] = {"reason": reason, "deleted": len(keys) - len(kept), "kept": len(kept)}
     if user:
         details["user"] = user
-    record("ingest.uploads_deleted", outcome="ok" if not kept else "failed", target_type="ingest_job",
+    _record(job, "ingest.uploads_deleted", outcome="ok" if not kept else "failed", target_type="ingest_job",
            target_id=job_id, details=details)
     db.session.commit()
     return len(keys) - len(kept)
@@ -274,7 +274,7 @@ def _claim(job_id: int, workers: int | None) -> IngestJob:
     job.worker = f"{job.owner_host}:{job.owner_pid}"[:100]
     if workers is not None:
         job.workers = workers
-    record("ingest.start", target_type="ingest_job", target_id=job.id, details={"source": job.source})
+    _record(job, "ingest.start", target_type="ingest_job", target_id=job.id, details={"source": job.source})
     db.session.commit()
     return job
 
@@ -305,7 +305,7 @@ def _finish(job_id: int, status: JobStatus, code: str = "", params: dict[str, An
     details: dict[str, Any] = {"status": status.value, "error": error[:500], "pages": job.pages_done}
     if code:
         details["reason"] = code
-    record("ingest.finish", outcome="ok" if status == JobStatus.DONE else "failed", target_type="ingest_job",
+    _record(job, "ingest.finish", outcome="ok" if status == JobStatus.DONE else "failed", target_type="ingest_job",
            target_id=job.id, details=details)
     db.session.commit()
 
@@ -366,22 +366,48 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
     return result
 
 
-def _import_catalogue(job: IngestJob, sources: list[Path]) -> None:
-    """Import the package's 目录/人员 for files that have no catalogue yet (existing ones are kept)."""
+def _actor(job: IngestJob) -> Any | None:
+    """The account that created the job (its events name that person, not the OS user of the worker)."""
+    from archive.accounts.models import User
+
+    if not job.created_by:
+        return None
+    return db.session.scalar(select(User).where(User.username == job.created_by))
+
+
+def _record(job: IngestJob, action: str, **kwargs: Any) -> Any:
+    return record(action, user=_actor(job), **kwargs)
+
+
+def _import_catalogue(job: IngestJob, sources: list[Path]) -> set[str]:
+    """Import the package's 目录/人员 for files that have no catalogue yet (existing ones are kept).
+
+    A job created by a street-scoped archivist imports within that street only, judged before the
+    import (:func:`archive.catalogue.importer.import_sheets`); if any file is outside it, nothing of the
+    sheets is imported and those 档号 are returned, so that their pages are refused too.
+    """
     if not sources:
-        return
+        return set()
     from archive.catalogue.importer import import_paths
 
     _step(job, "import catalogue")
-    result = import_paths(sources, replace=False)
+    result = import_paths(sources, replace=False, street_scope=job.street)
     real = [e for e in result.errors if e.code != "catalogue_exists"]
-    record("catalogue.import", outcome="ok" if not real else "failed", target_type="ingest_job", target_id=job.id,
-           details={"files": result.imported_files, "materials": result.imported_materials,
-                    "errors": [e.as_dict() for e in real][:50]})
+    details: dict[str, Any] = {"files": result.imported_files, "materials": result.imported_materials,
+                               "archive_nos": result.archive_nos[:500], "errors": [e.as_dict() for e in real][:50]}
+    if result.out_of_scope:  # nothing was written: the import refuses before its first change
+        log.warning("job %s: catalogue import refused, files outside street %s: %s", job.id, job.street,
+                    ", ".join(result.out_of_scope[:20]))
+        _record(job, "catalogue.import", outcome="denied", target_type="ingest_job", target_id=job.id,
+                details={**details, "out_of_scope": result.out_of_scope[:500]})
+    else:
+        _record(job, "catalogue.import", outcome="ok" if not real else "failed", target_type="ingest_job",
+                target_id=job.id, details=details)
     db.session.commit()
+    return set(result.out_of_scope)
 
 
-def _plan(job: IngestJob, package: Any) -> list[_FilePlan]:
+def _plan(job: IngestJob, package: Any, refused: set[str] | None = None) -> list[_FilePlan]:
     """Which files can be ingested, and which of their pages still need the pipeline."""
     _step(job, "plan")
     done_summary = {o["archive_no"] for o in json.loads(job.summary or "[]")}
@@ -394,6 +420,9 @@ def _plan(job: IngestJob, package: Any) -> list[_FilePlan]:
         file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == ref.archive_no))
         plan = _FilePlan(ref, file.id if file else None)
         plans.append(plan)
+        if refused and ref.archive_no in refused:
+            plan.reject = f"档号 {ref.archive_no} 的目录/人员会使其不属于 {job.street} 街道：目录导入被拒绝，无权导入"
+            continue
         if file is None:
             plan.reject = f"档号 {ref.archive_no} 不在目录中：请先导入其目录（目录.xlsx）"
             continue
@@ -469,7 +498,7 @@ def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
             unreadable.setdefault(problem.archive_no, []).append(problem)
     for archive_no, found in sorted(unreadable.items()):
         # a whole file that could not be opened (an encrypted or broken PDF, say): rejected, named
-        record("ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
+        _record(job, "ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
                details={"job": job.id, "status": "rejected", "reasons": [p.message for p in found]})
         outcomes.append(FileOutcome(archive_no, "rejected", 0, [_problem_finding(p) for p in found]))
     # Inputs that belong to no file (a stray text file, random bytes uploaded as a package, a link at the top):
@@ -479,7 +508,7 @@ def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
     for problem in loose:
         outcomes.append(FileOutcome("", "rejected", 0, [_problem_finding(problem, "REJECTED")], source=problem.path))
     if loose:
-        record("ingest.rejected_inputs", outcome="failed", target_type="ingest_job", target_id=job.id,
+        _record(job, "ingest.rejected_inputs", outcome="failed", target_type="ingest_job", target_id=job.id,
                details={"inputs": [{"path": p.path, "code": p.code} for p in loose][:200]})
     job.files_total = len(outcomes) + len(plans)
     job.files_done = len(outcomes)
@@ -501,7 +530,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     """One short transaction: pages, links, findings, status and the audit event of one file."""
     archive_no = plan.ref.archive_no
     if plan.reject:
-        record("ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
+        _record(job, "ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
                details={"job": job.id, "status": "rejected", "reason": plan.reject})
         db.session.commit()
         finding = {"rule": "REJECTED", "severity": "error", "material": None, "page": None, "message": plan.reject}
@@ -532,14 +561,14 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     links = {order: (key, n) for order, key, n in linking.assignments}
     changed = bool(fresh) or set(current) - {r.ref.order for r in results}
     if not changed and current:
-        record("ingest.file", file=file, details={"job": job.id, "status": "unchanged", "pages": len(current)})
+        _record(job, "ingest.file", file=file, details={"job": job.id, "status": "unchanged", "pages": len(current)})
         db.session.commit()
         return FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings))
     if current and not any(r.ok for r in results):
         # Not one page of this delivery is usable: it cannot replace what the archive holds.  The stored pages,
         # their findings and the file's status stay exactly as they were; the outcome says why.
         kept = Finding("REJECTED", "error", KEPT_PAGES.format(n=len(current)))
-        record("ingest.file", outcome="failed", file=file,
+        _record(job, "ingest.file", outcome="failed", file=file,
                details={"job": job.id, "status": "rejected", "pages_kept": len(current), "findings": len(findings)})
         db.session.commit()
         return FileOutcome(archive_no, "rejected", 0, findings_as_json([kept, *findings]))
@@ -579,7 +608,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
         # Digitised means pages are in the archive: a package whose every page was refused changes nothing.
         file.status = FileStatus.DIGITISED
     status = "ingested" if stored else "rejected"
-    record("ingest.file", outcome="ok" if stored else "failed", file=file,
+    _record(job, "ingest.file", outcome="ok" if stored else "failed", file=file,
            details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),
                     "findings": len(findings)})
     db.session.commit()
