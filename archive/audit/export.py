@@ -13,6 +13,7 @@ from sqlalchemy import Select
 
 from archive.catalogue.idnumbers import mask_id_numbers_in_text as _mask
 from archive.extensions import db
+from archive.spreadsheets import append_row, csv_safe
 
 __all__ = ["COLUMNS", "csv_chunks", "write_xlsx"]
 
@@ -38,19 +39,12 @@ def csv_chunks(stmt: Select[Any], tz: str = "Asia/Shanghai") -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow(COLUMNS)
     for n, row in enumerate(_rows(stmt, tz), start=1):
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow([csv_safe(v) for v in row])
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def _safe(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def write_xlsx(stmt: Select[Any], out: IO[bytes], tz: str = "Asia/Shanghai") -> int:
@@ -60,7 +54,7 @@ def write_xlsx(stmt: Select[Any], out: IO[bytes], tz: str = "Asia/Shanghai") -> 
     ws.append(list(COLUMNS))
     count = 0
     for row in _rows(stmt, tz):
-        ws.append([_safe(v) for v in row])
+        append_row(ws, row)
         count += 1
     wb.save(out)
     return count

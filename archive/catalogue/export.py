@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font
 
 from archive.catalogue.classes import format_class
 from archive.catalogue.models import ArchiveFile
+from archive.spreadsheets import append_row
 
 __all__ = ["CATALOGUE_HEADER", "catalogue_workbook"]
 
@@ -25,7 +26,8 @@ def catalogue_workbook(files: Iterable[ArchiveFile]) -> Workbook:
         cell.font = Font(bold=True)
     for file in files:
         for m in file.materials:
-            ws.append(
+            append_row(
+                ws,
                 [
                     file.archive_no,
                     format_class(m.class_no, m.subclass),
@@ -35,7 +37,7 @@ def catalogue_workbook(files: Iterable[ArchiveFile]) -> Workbook:
                     m.pages,
                     m.remarks,
                     m.original_label,
-                ]
+                ],
             )
     for column, width in zip("ABCDEFGH", (18, 8, 6, 40, 14, 6, 16, 8), strict=True):
         ws.column_dimensions[column].width = width

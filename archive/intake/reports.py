@@ -11,6 +11,7 @@ from sqlalchemy import select
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.intake.models import QcFinding
+from archive.spreadsheets import append_row
 from ingest.qc import RULE_NAMES_ZH
 
 __all__ = ["findings_workbook"]
@@ -31,7 +32,7 @@ def findings_workbook(findings: Iterable[QcFinding]) -> Workbook:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for f in findings:
-        ws.append([numbers.get(f.file_id, ""), f.rule, RULE_NAMES_ZH.get(f.rule, f.rule),
+        append_row(ws, [numbers.get(f.file_id, ""), f.rule, RULE_NAMES_ZH.get(f.rule, f.rule),
                    SEVERITY.get(f.severity, f.severity), f.material_label, f.page_position, f.message,
                    STATUS.get(f.status, f.status), f.resolution, f.resolved_by,
                    f.resolved_at.strftime("%Y-%m-%d %H:%M") if f.resolved_at else ""])
