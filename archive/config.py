@@ -9,6 +9,7 @@ environment; everything else gets its settings from ``app.config``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,6 +67,12 @@ def validate(config: Mapping[str, Any]) -> None:
         QcSettings.from_mapping(config)
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from exc
+    pattern = config.get("DANGAN_ARCHIVE_NO_PATTERN") or ""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"invalid configuration: DANGAN_ARCHIVE_NO_PATTERN {pattern!r} is no regular expression "
+                          f"({exc})") from exc
 
 
 def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -96,6 +103,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "BABEL_DEFAULT_TIMEZONE": env.get("DANGAN_TIMEZONE", "Asia/Shanghai"),
         "DANGAN_LOGIN_MAX_FAILURES": int(env.get("DANGAN_LOGIN_MAX_FAILURES", "5")),
         "DANGAN_LOGIN_LOCK_MINUTES": int(env.get("DANGAN_LOGIN_LOCK_MINUTES", "15")),
+        # The regular expression a whole 档号 must match on import (empty: letters, digits, Chinese joined by - _ .).
+        "DANGAN_ARCHIVE_NO_PATTERN": env.get("DANGAN_ARCHIVE_NO_PATTERN", ""),
         "DANGAN_PAGE_SIZE": int(env.get("DANGAN_PAGE_SIZE", "25")),
         "MAX_CONTENT_LENGTH": int(env.get("DANGAN_MAX_UPLOAD_MB", "2048")) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -59,7 +59,10 @@ class ImportResult:
 
 def import_paths(paths: Iterable[Path], *, replace: bool = False, street_scope: str | None = None) -> ImportResult:
     """Read the sheets at ``paths`` and import them (only within ``street_scope`` when one is given)."""
-    return import_sheets(read_sources(paths), replace=replace, street_scope=street_scope)
+    from flask import current_app
+
+    pattern = current_app.config.get("DANGAN_ARCHIVE_NO_PATTERN") or None
+    return import_sheets(read_sources(paths, archive_no_pattern=pattern), replace=replace, street_scope=street_scope)
 
 
 def _first_row(rows: list[CatalogueRow], people: list[PersonRow]) -> tuple[str, int]:

@@ -159,6 +159,10 @@ _PLAIN_PEOPLE_COLUMNS = ("原单位", "户籍区", "户籍街道", "常住区", 
 
 _NO_SHEETS = "文件夹中没有目录或人员表（目录.xlsx、目录.csv、人员.xlsx、人员.csv）"
 _MISSING_ARCHIVE_NO = "档号为空（如果档号是合并单元格，请取消合并并在每一行填写档号）"
+#: What a 档号 looks like unless ``DANGAN_ARCHIVE_NO_PATTERN`` says otherwise: letters, digits or Chinese
+#: characters, joined by ``-`` ``_`` ``.`` (``XC-2020-000123``, ``西城-1985-12``); never only punctuation.
+DEFAULT_ARCHIVE_NO_PATTERN = r"[0-9A-Z\u3400-\u9fff](?:[0-9A-Z\u3400-\u9fff._-]*[0-9A-Z\u3400-\u9fff])?"
+MAX_PAGES = 9999  # the form's limit too (MaterialForm.pages)
 _BAD_ARCHIVE_NO = '含有空格或不能用作文件夹名的字符（\\ / : * ? " < > |）'
 
 
@@ -237,16 +241,19 @@ def normalise_archive_no(value: Any) -> str:
     return unicodedata.normalize("NFKC", _text(value)).strip().upper()
 
 
-def read_sources(paths: Iterable[Path | str], *, today: dt.date | None = None) -> SheetData:
+def read_sources(
+    paths: Iterable[Path | str], *, today: dt.date | None = None, archive_no_pattern: str | None = None
+) -> SheetData:
     """Read 目录 and 人员 sheets from files, workbooks or folders; never raises on bad input.
 
     Each path is a ``目录``/``人员`` .xlsx or .csv, any .xlsx/.csv whose header says
     which it is, a workbook with sheets named 目录 and/or 人员 (other sheets are
     ignored), or a folder whose spreadsheets directly inside are read the same way.
     Duplicates are found across all sources together.  ``today`` bounds dates
-    (tests pass a fixed day).
+    (tests pass a fixed day).  ``archive_no_pattern`` is the regular expression a whole 档号 must match
+    (after folding to upper case); :data:`DEFAULT_ARCHIVE_NO_PATTERN` when None.
     """
-    reader = _Reader(today or dt.date.today())
+    reader = _Reader(today or dt.date.today(), archive_no_pattern or DEFAULT_ARCHIVE_NO_PATTERN)
     for path in paths:
         reader.add(Path(path))
     data = SheetData(reader.catalogue, reader.people, reader.errors)
@@ -472,8 +479,9 @@ def _is_folder_candidate(path: Path) -> bool:
 class _Reader:
     """Accumulates rows and errors over all sources; duplicate checks span them all."""
 
-    def __init__(self, today: dt.date) -> None:
+    def __init__(self, today: dt.date, archive_no_pattern: str = DEFAULT_ARCHIVE_NO_PATTERN) -> None:
         self.today = today
+        self.archive_no_re = re.compile(archive_no_pattern)
         self.catalogue: list[CatalogueRow] = []
         self.people: list[PersonRow] = []
         self.errors: list[SheetError] = []
@@ -616,6 +624,8 @@ class _Reader:
             add("档号", "bad_archive_no", f"档号“{archive_no}”{_BAD_ARCHIVE_NO}")
         elif len(archive_no) > _MAX_LENGTH["档号"]:
             add("档号", "bad_archive_no", f"档号“{archive_no}”过长（最多{_MAX_LENGTH['档号']}个字符）")
+        elif not self.archive_no_re.fullmatch(archive_no):
+            add("档号", "bad_archive_no", f"档号“{archive_no}”不符合档号格式（字母、数字或汉字，以 - _ . 连接）")
         return archive_no, problems, add
 
     def _date(self, cells: dict[str, Any], column: str, add: _Add) -> PartialDate | None:
@@ -677,6 +687,9 @@ class _Reader:
             else:
                 if pages < 0:
                     add("页数", "bad_pages", f"页数“{_text(raw_pages)}”无效：不能是负数")
+                    pages = None
+                elif pages > MAX_PAGES:
+                    add("页数", "bad_pages", f"页数“{_text(raw_pages)}”超出范围：应为0到{MAX_PAGES}")
                     pages = None
 
         remarks = _collapse(_text(cells.get("备注")))
