@@ -8,8 +8,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
 from archive.accounts.forms import ConfirmForm
@@ -17,7 +18,7 @@ from archive.accounts.models import Role
 from archive.audit import record
 from archive.catalogue.classes import CLASS_NAMES, SUBCLASS_NAMES, format_class
 from archive.catalogue.dates import PartialDate
-from archive.catalogue.export import catalogue_workbook
+from archive.catalogue.export import catalogue_workbook, template_workbook
 from archive.catalogue.forms import (
     CUSTODY_LABELS,
     LEVEL_LABELS,
@@ -145,6 +146,7 @@ def file_detail(file_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "catalogue/file.html",
         file=file,
+        scanned=_scanned_materials(file.id),
         person=person,
         groups=_grouped(file),
         full_id=may_see_full_id(),
@@ -152,6 +154,21 @@ def file_detail(file_id: int):  # type: ignore[no-untyped-def]
         confirm=ConfirmForm(),
         can_edit=current_user.role_enum is Role.ARCHIVIST,
     )
+
+
+def _scanned_materials(file_id: int) -> dict[int, int]:
+    """Material id → number of its scanned pages (any version), for the rows' links to their pages.
+
+    The pages table belongs to the scanning domain; it is read here by name (not through its model) so that
+    the catalogue does not import that domain, which already depends on the catalogue.
+    """
+    pages = db.metadata.tables["pages"]
+    rows = db.session.execute(
+        select(pages.c.material_id, func.count(func.distinct(pages.c.position)))
+        .where(pages.c.file_id == file_id, pages.c.material_id.is_not(None))
+        .group_by(pages.c.material_id)
+    )
+    return {material_id: count for material_id, count in rows}
 
 
 @bp.route("/files/<int:file_id>/edit", methods=["GET", "POST"])
@@ -315,6 +332,19 @@ def file_export(file_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+@bp.route("/catalogue/import/template.xlsx")
+@requires(Role.ARCHIVIST)
+def import_template():  # type: ignore[no-untyped-def]
+    """The 目录/人员 workbook to fill in for an import (header rows and an example row)."""
+    buffer = io.BytesIO()
+    template_workbook().save(buffer)
+    record("catalogue.template")
+    db.session.commit()
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name="目录-人员-模板.xlsx")
+
+
 @bp.route("/catalogue/import", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
 def import_catalogue():  # type: ignore[no-untyped-def]
@@ -348,8 +378,9 @@ def import_catalogue():  # type: ignore[no-untyped-def]
             db.session.commit()
             if result.imported_files:
                 flash(
-                    _("Imported %(files)d files with %(materials)d materials.",
-                      files=result.imported_files, materials=result.imported_materials),
+                    _("Imported %(files)s with %(materials)s.",
+                      files=ngettext("%(num)d file", "%(num)d files", result.imported_files),
+                      materials=ngettext("%(num)d material", "%(num)d materials", result.imported_materials)),
                     "success",
                 )
     return render_template("catalogue/import.html", form=form, result=result)

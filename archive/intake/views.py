@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask import g as request_globals
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -186,7 +187,8 @@ def job_abandon(job_id: int):  # type: ignore[no-untyped-def]
     except CannotAbandon:
         flash(_("Only a failed batch can be abandoned."), "warning")
         return redirect(url_for("intake.job", job_id=job.id))
-    flash(_("Batch abandoned: %(n)d uploaded files deleted.", n=deleted), "success")
+    flash(ngettext("Batch abandoned: %(num)d uploaded file deleted.",
+                   "Batch abandoned: %(num)d uploaded files deleted.", deleted), "success")
     return redirect(url_for("intake.job", job_id=job.id))
 
 
@@ -264,7 +266,8 @@ def spot_check_draw(job_id: int):  # type: ignore[no-untyped-def]
     record("qc.spot_check_draw", target_type="ingest_job", target_id=job.id,
            details={"pages": len(pages), "sample": sample})
     db.session.commit()
-    flash(_("Drew %(n)d of %(total)d pages for the spot check.", n=len(sample), total=len(pages)), "success")
+    flash(ngettext("Drew %(num)d of %(total)d pages for the spot check.",
+                   "Drew %(num)d of %(total)d pages for the spot check.", len(sample), total=len(pages)), "success")
     return redirect(url_for("intake.job", job_id=job.id) + "#spot-check")
 
 
@@ -379,10 +382,12 @@ def findings_accept(file_id: int):  # type: ignore[no-untyped-def]
                         "after": {"status": FindingStatus.ACCEPTED.value, "resolution": resolution}})
     db.session.commit()
     skipped = len(wanted) - len(findings)
-    flash(_("Accepted %(n)d findings.", n=len(findings)), "success")
+    flash(ngettext("Accepted %(num)d finding.", "Accepted %(num)d findings.", len(findings)), "success")
     if skipped:
-        flash(_("%(n)d of the chosen findings were already decided or are not this file's; they were left as they are.",
-                n=skipped), "warning")
+        flash(ngettext("%(num)d of the chosen findings was already decided or is not this file's; "
+                       "it was left as it is.",
+                       "%(num)d of the chosen findings were already decided or are not this file's; they were left "
+                       "as they are.", skipped), "warning")
     return back
 
 

@@ -374,3 +374,37 @@ def test_batch_page_labels_spot_checks_operator_and_source(page, seeded, locale)
     row = page.locator("[data-testid=jobs] tbody tr").filter(has_text=seeded["clerk_name"])
     assert row.count() == 1
     assert ("演示扫描包" if zh else "Demo scan package") in row.inner_text()
+
+
+# --- item 26: catalogue rows link to their pages, a template to download, counts in the reader's grammar ----
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_catalogue_rows_link_to_their_pages_and_counts_read_right(page, seeded, locale):
+    _open(page, seeded, locale, f"/files/{seeded['file']}")
+    autobiography = page.locator("[data-testid=material]", has_text="自传")
+    counts = page.locator("tbody#c2 .classrow small").inner_text()
+    assert counts == ("共 1 条，2 页" if locale == "zh_CN" else "1 entry, 2 pages")
+    assert "1 entries" not in page.locator("[data-testid=catalogue]").inner_text()
+    autobiography.locator("[data-testid=material-pages]").click()
+    page.wait_for_url(re.compile(rf"/files/{seeded['file']}/pages#mat\d+$"))
+    section = page.locator(page.url[page.url.index("#"):])
+    assert "自传" in section.inner_text() and section.locator("[data-testid=thumb]").count() == 2
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_import_page_offers_the_template(page, seeded, locale, tmp_path):
+    from openpyxl import load_workbook
+
+    from archive.catalogue.sheets import CATALOGUE_COLUMNS, PEOPLE_COLUMNS
+
+    _open(page, seeded, locale, "/catalogue/import")
+    with page.expect_download() as info:
+        page.click("[data-testid=import-template]")
+    target = tmp_path / "template.xlsx"
+    info.value.save_as(target)
+    wb = load_workbook(target)
+    assert wb.sheetnames == ["目录", "人员"]
+    assert [c.value for c in wb["目录"][1]] == list(CATALOGUE_COLUMNS)
+    assert [c.value for c in wb["人员"][1]] == list(PEOPLE_COLUMNS)
+    assert wb["目录"].max_row == wb["人员"].max_row == 2  # the header and one example row

@@ -41,6 +41,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "catalogue.material_delete": {A},
     "catalogue.material_move": {A},
     "catalogue.import_catalogue": {A},
+    "catalogue.import_template": {A},
     "catalogue.my_file": {R},
     "audit.events": {U},
     "audit.export": {U},

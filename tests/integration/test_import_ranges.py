@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -44,3 +45,17 @@ def test_the_pattern_is_configurable_and_checked_at_start_up(app, tmp_path):
         app.config["DANGAN_ARCHIVE_NO_PATTERN"] = ""
     with pytest.raises(ConfigError, match="DANGAN_ARCHIVE_NO_PATTERN"):
         validate({"DANGAN_ARCHIVE_NO_PATTERN": "(unclosed"})
+
+
+def test_the_downloadable_template_reads_back_without_errors(app, client, factory, tmp_path):
+    from archive.accounts.models import Role
+    from archive.catalogue.sheets import read_sources
+    from tests.conftest import login
+
+    login(client, factory.user(Role.ARCHIVIST).username)
+    response = client.get("/catalogue/import/template.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    path = tmp_path / "模板.xlsx"
+    path.write_bytes(response.data)
+    data = read_sources([path], today=dt.date(2026, 1, 1))
+    assert data.errors == [] and len(data.catalogue) == 1 and len(data.people) == 1
