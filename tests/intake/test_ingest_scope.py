@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import json
-import zipfile
 
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from archive.extensions import db
 from tests.conftest import login
 from tests.helpers import csrf_token
 from tests.intake.builder import FileSpec, build
+from tests.intake.test_intake_web import _zip
 
 
 def _hostile_package(tmp_path, other: ArchiveFile, other_id_number: str):  # type: ignore[no-untyped-def]
@@ -35,15 +35,6 @@ def _hostile_package(tmp_path, other: ArchiveFile, other_id_number: str):  # typ
         w.writerow(["XC-S-JRJ", "金融街新档", "男", make_id_number("110102", dt.date(1950, 5, 6), 77), "1950-05-06",
                     "某厂", "市属", "2010", "西城", "金融街", "西城", "金融街", "否"])
     return root
-
-
-def _zip(folder) -> bytes:  # type: ignore[no-untyped-def]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
 
 
 def _assert_nothing_captured(app, other: ArchiveFile, old_name: str, clerk) -> None:  # type: ignore[no-untyped-def]
