@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
 __all__ = ["FORMULA_STARTS", "append_row", "csv_safe", "is_formula_like"]
 
 #: What a spreadsheet program may read as the start of a formula (tab and CR too: some strip them first).
@@ -32,9 +35,7 @@ def csv_safe(value: Any) -> Any:
 
 def append_row(ws: Any, values: Sequence[Any]) -> None:
     """Append ``values`` to an openpyxl worksheet (normal or write-only), formula-like text as plain text."""
-    if getattr(ws, "_write_only", False) or type(ws).__name__ == "WriteOnlyWorksheet":
-        from openpyxl.cell import WriteOnlyCell
-
+    if isinstance(ws, WriteOnlyWorksheet):
         row: list[Any] = []
         for value in values:
             if is_formula_like(value):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import current_app
 from sqlalchemy import select
@@ -38,28 +38,27 @@ log = logging.getLogger(__name__)
 PREFIX = "audit/anchors/"
 
 
+def _configured_store(key: str, setting: str, fallback: Callable[[], ObjectStore]) -> ObjectStore:
+    """The store ``setting`` names (opened once per app, kept as extension ``key``), else ``fallback()``."""
+    store = current_app.extensions.get(key)
+    if store is None:
+        url = current_app.config.get(setting) or ""
+        if not url:
+            return fallback()
+        store = current_app.extensions[key] = open_store(url)
+    return store
+
+
 def anchor_store() -> ObjectStore:
     """Where anchors are written: ``DANGAN_AUDIT_ANCHOR_URL``, else the page store."""
-    store = current_app.extensions.get("dangan.anchor_store")
-    if store is None:
-        url = current_app.config.get("DANGAN_AUDIT_ANCHOR_URL") or ""
-        if not url:
-            from archive.objects import get_store
+    from archive.objects import get_store
 
-            return get_store()
-        store = current_app.extensions["dangan.anchor_store"] = open_store(url)
-    return store
+    return _configured_store("dangan.anchor_store", "DANGAN_AUDIT_ANCHOR_URL", get_store)
 
 
 def anchor_read_store() -> ObjectStore:
     """Where anchors are read back for verification: ``DANGAN_AUDIT_ANCHOR_READ_URL``, else the write sink."""
-    store = current_app.extensions.get("dangan.anchor_read_store")
-    if store is None:
-        url = current_app.config.get("DANGAN_AUDIT_ANCHOR_READ_URL") or ""
-        if not url:
-            return anchor_store()
-        store = current_app.extensions["dangan.anchor_read_store"] = open_store(url)
-    return store
+    return _configured_store("dangan.anchor_read_store", "DANGAN_AUDIT_ANCHOR_READ_URL", anchor_store)
 
 
 def write_anchor(store: ObjectStore) -> Anchor | None:

@@ -138,13 +138,7 @@ def _import_one(
             new_person = person.id is None
             _apply_person(person, people[0])
             file.person = person
-            file.street = responsible_street(
-                person.employer_level,
-                person.hukou_district,
-                person.hukou_street,
-                person.residence_district,
-                person.residence_street,
-            )
+            file.street = _street_after(file, people)  # the same rule the scope check judged
         if rows:
             for material in list(file.materials):
                 file.materials.remove(material)

@@ -372,7 +372,11 @@ def _actor(job: IngestJob) -> Any | None:
 
     if not job.created_by:
         return None
-    return db.session.scalar(select(User).where(User.username == job.created_by))
+    # Looked up once per job and session: a job records an event per file.
+    actors: dict[int, Any] = db.session.info.setdefault("dangan.job_actors", {})
+    if job.id not in actors:
+        actors[job.id] = db.session.scalar(select(User).where(User.username == job.created_by))
+    return actors[job.id]
 
 
 def _record(job: IngestJob, action: str, **kwargs: Any) -> Any:

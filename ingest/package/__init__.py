@@ -48,10 +48,9 @@ from pathlib import Path
 
 from ingest.errors import PackageError
 from ingest.model import Package
-from ingest.package.names import _head, _ignored, _natural_key, parse_material_folder
-from ingest.package.scan import _container, _entries, _Entry, _layout, _Scan
+from ingest.package.names import _ignored, _natural_key, parse_material_folder
+from ingest.package.scan import _container, _entries, _Entry, _layout, _Scan, entry_for
 from ingest.package.zipfiles import ZipLimits, _extract_zip, member_name
-from ingest.sources import sniff
 
 __all__ = ["ZipLimits", "member_name", "open_package", "parse_material_folder"]
 
@@ -158,14 +157,7 @@ def _open_entries(root: Path, names: list[str]) -> Package:
     scan = _Scan(root)
     entries: list[_Entry] = []
     for name in sorted(names, key=_natural_key):
-        path = root / name
-        if path.is_dir():
-            entries.append(_Entry(path, True))
-        elif path.is_file():
-            head = _head(path)
-            entries.append(_Entry(path, False, sniff(head), head))
-        else:
-            entries.append(_Entry(path, False, special=True))
+        entries.append(entry_for(root / name))
     _container(entries, scan, 0)
     return _finish(scan)
 

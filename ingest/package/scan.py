@@ -73,14 +73,18 @@ def _entries(folder: Path, scan: _Scan) -> list[_Entry]:
             # entry so that the folder's layout and archive number decide whom the refusal is reported to.
             out.append(_Entry(child, False, symlink=True))
             continue
-        if child.is_dir():
-            out.append(_Entry(child, True))
-        elif child.is_file():
-            head = _head(child)
-            out.append(_Entry(child, False, sniff(head), head))
-        else:
-            out.append(_Entry(child, False, special=True))
+        out.append(entry_for(child))
     return out
+
+
+def entry_for(path: Path) -> _Entry:
+    """The entry of a folder, a file (sniffed by its first bytes) or anything else (a device, a socket)."""
+    if path.is_dir():
+        return _Entry(path, True)
+    if path.is_file():
+        head = _head(path)
+        return _Entry(path, False, sniff(head), head)
+    return _Entry(path, False, special=True)
 
 
 def _layout(folder: Path, entries: list[_Entry]) -> str:
