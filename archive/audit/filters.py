@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
+from archive.audit.labels import ACTION_LABELS
 from archive.audit.models import AuditEvent
 
 __all__ = ["ACTIONS", "OUTCOMES", "EventFilter", "FilterError", "parse_filter"]
@@ -17,13 +18,7 @@ __all__ = ["ACTIONS", "OUTCOMES", "EventFilter", "FilterError", "parse_filter"]
 OUTCOMES = ("ok", "denied", "failed", "error", "not_found")
 
 # Known actions (the select box); the column accepts any, so new modules need no migration.
-ACTIONS = (
-    "auth.login", "auth.logout", "auth.password", "file.search", "file.view", "file.update",
-    "material.create", "material.update", "material.delete", "material.move", "catalogue.import",
-    "catalogue.export", "user.list", "user.create", "user.update", "user.password_reset", "user.enable",
-    "user.disable", "user.locale", "access.denied", "audit.search", "audit.view", "audit.export",
-    "audit.verify", "audit.anchor", "audit.flag_ack", "http.get", "http.post", "http.error",
-)
+ACTIONS = tuple(ACTION_LABELS)
 
 
 class FilterError(ValueError):

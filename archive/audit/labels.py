@@ -1,10 +1,15 @@
-"""Readable labels for the audit log's stored codes (outcomes), translated when shown; the codes stay as stored."""
+"""Readable labels for the audit log's stored codes, translated when shown; the codes stay as stored.
+
+Events keep their machine codes (``page.thumb``, ``ok``, endpoint names) so that the
+log reads the same in any language and in ten years; the auditor's pages turn them
+into words of the reader's language here.  An unknown code is shown as stored.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-__all__ = ["OUTCOME_LABELS", "outcome_label"]
+__all__ = ["ACTION_LABELS", "ENDPOINT_LABELS", "OUTCOME_LABELS", "action_label", "endpoint_label", "outcome_label"]
 
 OUTCOME_LABELS = {
     "ok": _l("Succeeded"),
@@ -14,8 +19,141 @@ OUTCOME_LABELS = {
     "not_found": _l("Not found"),
 }
 
+ACTION_LABELS = {
+    "auth.login": _l("Logged in"),
+    "auth.logout": _l("Logged out"),
+    "auth.password": _l("Changed password"),
+    "access.denied": _l("Access refused"),
+    "http.get": _l("Opened a page"),
+    "http.post": _l("Submitted a form"),
+    "http.error": _l("Request failed"),
+    "file.search": _l("Searched the catalogue"),
+    "file.view": _l("Viewed a file"),
+    "file.update": _l("Edited a file"),
+    "material.view": _l("Viewed a material"),
+    "material.create": _l("Added a material"),
+    "material.update": _l("Edited a material"),
+    "material.delete": _l("Deleted a material"),
+    "material.move": _l("Moved a material"),
+    "catalogue.import": _l("Imported a catalogue"),
+    "catalogue.export": _l("Exported a catalogue"),
+    "catalogue.template": _l("Downloaded the import template"),
+    "search.query": _l("Full-text search"),
+    "page.view": _l("Viewed a page"),
+    "page.thumbnails": _l("Viewed the page overview"),
+    "page.thumb": _l("Viewed a thumbnail"),
+    "page.image": _l("Viewed a page image"),
+    "page.download": _l("Downloaded an original"),
+    "ingest.list": _l("Listed scan batches"),
+    "ingest.upload": _l("Uploaded a scan batch"),
+    "ingest.view": _l("Viewed a scan batch"),
+    "ingest.status": _l("Checked a batch's progress"),
+    "ingest.start": _l("Batch started"),
+    "ingest.finish": _l("Batch finished"),
+    "ingest.file": _l("Recorded a file's scans"),
+    "ingest.rejected_inputs": _l("Refused files of a batch"),
+    "ingest.resume": _l("Resumed a batch"),
+    "ingest.uploads_deleted": _l("Deleted a batch's uploads"),
+    "qc.view": _l("Viewed a QC report"),
+    "qc.decision": _l("Decided a QC finding"),
+    "qc.export": _l("Exported a QC report"),
+    "qc.spot_check_draw": _l("Drew a spot check"),
+    "qc.spot_check": _l("Recorded a spot check"),
+    "index.rebuild": _l("Rebuilt the search index"),
+    "index.check": _l("Checked the search index"),
+    "storage.verify": _l("Verified stored objects"),
+    "demo.load": _l("Loaded demo data"),
+    "user.list": _l("Listed accounts"),
+    "user.create": _l("Created an account"),
+    "user.update": _l("Edited an account"),
+    "user.password_reset": _l("Reset a password"),
+    "user.enable": _l("Enabled an account"),
+    "user.disable": _l("Disabled an account"),
+    "user.locale": _l("Changed the language"),
+    "user.request": _l("Asked for an account change"),
+    "user.requests": _l("Listed pending account changes"),
+    "user.request_confirm": _l("Confirmed an account change"),
+    "user.request_reject": _l("Rejected an account change"),
+    "audit.search": _l("Searched the audit log"),
+    "audit.view": _l("Viewed the audit log"),
+    "audit.export": _l("Exported the audit log"),
+    "audit.verify": _l("Verified the audit chain"),
+    "audit.anchor": _l("Anchored the audit chain"),
+    "audit.flag_ack": _l("Acknowledged an anomaly"),
+}
+
+# The pages behind ``http.get`` / ``http.post`` events (the endpoint is the event's target).
+ENDPOINT_LABELS = {
+    "web.home": _l("Home page"),
+    "web.health": _l("Health check"),
+    "web.set_language": _l("Language switch"),
+    "accounts.login": _l("Log-in page"),
+    "accounts.logout": _l("Log-out"),
+    "accounts.password": _l("Password page"),
+    "accounts.awaiting": _l("Awaiting activation page"),
+    "accounts.pending": _l("Pending account changes"),
+    "accounts.decide": _l("Decision on an account change"),
+    "accounts.users": _l("Account list"),
+    "accounts.user_new": _l("New account form"),
+    "accounts.user_edit": _l("Account form"),
+    "accounts.user_active": _l("Account enable/disable"),
+    "accounts.user_reset": _l("Password reset"),
+    "audit.events": _l("Audit events"),
+    "audit.event_detail": _l("Audit event"),
+    "audit.export": _l("Audit export"),
+    "audit.file_timeline": _l("File access history"),
+    "audit.user_activity": _l("User activity"),
+    "audit.chain": _l("Chain status"),
+    "audit.flags": _l("Anomalies"),
+    "audit.flag_ack": _l("Anomaly acknowledgement"),
+    "catalogue.files": _l("File search"),
+    "catalogue.file_detail": _l("File page"),
+    "catalogue.file_edit": _l("File form"),
+    "catalogue.file_export": _l("Catalogue export"),
+    "catalogue.import_catalogue": _l("Catalogue import"),
+    "catalogue.import_template": _l("Import template"),
+    "catalogue.material_new": _l("New material form"),
+    "catalogue.material_edit": _l("Material form"),
+    "catalogue.material_delete": _l("Material deletion"),
+    "catalogue.material_move": _l("Material move"),
+    "catalogue.my_file": _l("My file"),
+    "fulltext.search": _l("Full-text search"),
+    "intake.upload": _l("Scan upload"),
+    "intake.jobs": _l("Scan batches"),
+    "intake.job": _l("Scan batch"),
+    "intake.job_status": _l("Batch progress"),
+    "intake.job_report": _l("Batch report"),
+    "intake.job_resume": _l("Batch resume"),
+    "intake.job_abandon": _l("Batch abandonment"),
+    "intake.file_qc": _l("QC report"),
+    "intake.file_qc_export": _l("QC report export"),
+    "intake.finding_update": _l("QC finding decision"),
+    "intake.findings_accept": _l("QC findings accepted"),
+    "intake.spot_check_draw": _l("Spot check draw"),
+    "intake.spot_check_record": _l("Spot check result"),
+    "intake.thumbnails": _l("Page overview"),
+    "intake.viewer": _l("Page viewer"),
+    "intake.page_image": _l("Page image"),
+    "intake.page_thumb": _l("Thumbnail"),
+    "intake.page_original": _l("Original"),
+}
+
+
+def _label(labels: dict[str, object], code: str) -> str:
+    label = labels.get(code)
+    return str(label) if label is not None else code
+
 
 def outcome_label(code: str) -> str:
     """The outcome in the reader's language; an unknown code as stored."""
-    label = OUTCOME_LABELS.get(code)
-    return str(label) if label is not None else code
+    return _label(OUTCOME_LABELS, code)
+
+
+def action_label(code: str) -> str:
+    """The action in the reader's language; an unknown code as stored."""
+    return _label(ACTION_LABELS, code)
+
+
+def endpoint_label(endpoint: str) -> str:
+    """The page an endpoint serves, in the reader's language; an unknown endpoint as stored."""
+    return _label(ENDPOINT_LABELS, endpoint)

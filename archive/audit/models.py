@@ -8,8 +8,9 @@ and a foreign key with ON DELETE would let a delete elsewhere rewrite the log.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.extensions import db
@@ -62,7 +63,8 @@ class AuditFlag(db.Model):
     username: Mapped[str] = mapped_column(String(64), default="", server_default="")
     ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
     occurred_at: Mapped[dt.datetime]
-    summary: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(String(300))  # plain fallback; shown from ``params`` when present
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the rule's figures, rendered in the reader's language
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open", index=True)
     ack_note: Mapped[str] = mapped_column(Text, default="", server_default="")

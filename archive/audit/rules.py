@@ -14,7 +14,7 @@ import json
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -77,9 +77,12 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Hit:
+    """A rule's finding: the stored summary is the plain fallback; ``params`` let the page say it in any language."""
+
     rule: str
     event: AuditEvent
     summary: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _local(event: AuditEvent, zone: ZoneInfo) -> dt.datetime:
@@ -98,18 +101,19 @@ def off_hours(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]:
         key = (e.username, local.date())
         if key not in seen:
             seen.add(key)
-            yield Hit("OFF_HOURS", e, f"{e.username} {e.action} {local:%Y-%m-%d %H:%M}")
+            yield Hit("OFF_HOURS", e, f"{e.username} {e.action} {local:%Y-%m-%d %H:%M}",
+                      {"action": e.action, "time": f"{local:%Y-%m-%d %H:%M}"})
 
 
-def _bursts(events: Iterable[AuditEvent], keyfunc: Callable[[AuditEvent], str | None], limit: int,
+def _bursts(events: Iterable[AuditEvent], keyfunc: Callable[[AuditEvent], tuple[str, str]], limit: int,
             minutes: int, rule: str, label: str) -> Iterator[Hit]:
-    """More than ``limit`` matching events for one key within ``minutes``; one flag per burst."""
+    """More than ``limit`` matching events for one key (``(kind, who)``) within ``minutes``; one flag per burst."""
     window = dt.timedelta(minutes=minutes)
-    recent: dict[str, deque[dt.datetime]] = defaultdict(deque)
-    quiet_until: dict[str, dt.datetime] = {}
+    recent: dict[tuple[str, str], deque[dt.datetime]] = defaultdict(deque)
+    quiet_until: dict[tuple[str, str], dt.datetime] = {}
     for e in events:
         key = keyfunc(e)
-        if not key:
+        if not key[1]:
             continue
         times = recent[key]
         times.append(e.occurred_at)
@@ -117,32 +121,37 @@ def _bursts(events: Iterable[AuditEvent], keyfunc: Callable[[AuditEvent], str | 
             times.popleft()
         if len(times) > limit and e.occurred_at >= quiet_until.get(key, dt.datetime.min):
             quiet_until[key] = e.occurred_at + window
-            yield Hit(rule, e, f"{key}: {len(times)} {label} / {minutes} min")
+            kind, who = key
+            yield Hit(rule, e, f"{kind} {who}: {len(times)} {label} / {minutes} min",
+                      {"kind": kind, "who": who, "count": len(times), "minutes": minutes})
 
 
 def bulk_viewing(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]:
     views = (e for e in events if e.action in VIEWS and e.outcome == "ok")
-    return _bursts(views, lambda e: e.username, t.bulk_views, t.bulk_minutes, "BULK_VIEWING", "views")
+    return _bursts(views, lambda e: ("user", e.username), t.bulk_views, t.bulk_minutes, "BULK_VIEWING", "views")
 
 
 def failed_logins(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]:
     failed = [e for e in events if e.action == "auth.login" and e.outcome == "failed"]
 
-    def who(e: AuditEvent) -> str:
+    def who(e: AuditEvent) -> tuple[str, str]:
         try:
-            return "user " + str(json.loads(e.details).get("username", ""))
+            return "user", str(json.loads(e.details).get("username", ""))
         except ValueError:
-            return ""
+            return "user", ""
 
     yield from _bursts(failed, who, t.failed_logins, t.failed_minutes, "FAILED_LOGIN_BURST", "failed log-ins")
-    yield from _bursts(failed, lambda e: "ip " + e.ip, t.failed_logins, t.failed_minutes, "FAILED_LOGIN_BURST",
+    yield from _bursts(failed, lambda e: ("ip", e.ip), t.failed_logins, t.failed_minutes, "FAILED_LOGIN_BURST",
                        "failed log-ins")
 
 
 def repeated_denied(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]:
     denied = (e for e in events if e.outcome == "denied")
-    return _bursts(denied, lambda e: e.username or ("ip " + e.ip), t.denied, t.denied_minutes, "REPEATED_DENIED",
-                   "denied")
+
+    def who(e: AuditEvent) -> tuple[str, str]:
+        return ("user", e.username) if e.username else ("ip", e.ip)
+
+    return _bursts(denied, who, t.denied, t.denied_minutes, "REPEATED_DENIED", "denied")
 
 
 def outside_window(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]:
@@ -157,7 +166,8 @@ def outside_window(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]
         except (ValueError, KeyError, TypeError):
             continue
         if not start <= e.occurred_at <= end:
-            yield Hit("OUTSIDE_LENDING_WINDOW", e, f"{e.username} {e.action} {e.archive_no} ({e.reason})")
+            yield Hit("OUTSIDE_LENDING_WINDOW", e, f"{e.username} {e.action} {e.archive_no} ({e.reason})",
+                      {"action": e.action, "archive_no": e.archive_no, "reason": e.reason})
 
 
 def own_or_relative(events: list[AuditEvent], t: Thresholds) -> Iterator[Hit]:
@@ -175,12 +185,14 @@ def own_or_relative(events: list[AuditEvent], t: Thresholds) -> Iterator[Hit]:
         if user is None or not number:
             continue
         if number == user.id_number:
-            yield Hit("OWN_OR_RELATIVE_FILE", e, f"{e.username} {e.action} {e.archive_no}: own file")
+            yield Hit("OWN_OR_RELATIVE_FILE", e, f"{e.username} {e.action} {e.archive_no}: own file",
+                      {"action": e.action, "archive_no": e.archive_no, "relation": ""})
         else:
             for rel in user.relatives:
                 if rel.id_number == number:
                     yield Hit("OWN_OR_RELATIVE_FILE", e,
-                              f"{e.username} {e.action} {e.archive_no}: relative ({rel.relation})")
+                              f"{e.username} {e.action} {e.archive_no}: relative ({rel.relation})",
+                              {"action": e.action, "archive_no": e.archive_no, "relation": rel.relation})
 
 
 def _events_since(seq: int, lookback_from: dt.datetime | None) -> list[AuditEvent]:
@@ -223,7 +235,7 @@ def scan(*, limit: int = 200_000) -> list[AuditFlag]:
         existing.add((hit.rule, hit.event.seq))
         flag = AuditFlag(rule=hit.rule, event_seq=hit.event.seq, user_id=hit.event.user_id,
                          username=hit.event.username, ip=hit.event.ip, occurred_at=hit.event.occurred_at,
-                         summary=hit.summary[:300])
+                         summary=hit.summary[:300], params=hit.params)
         db.session.add(flag)
         flags.append(flag)
     state.last_seq = new[-1].seq if new else state.last_seq
@@ -272,4 +284,6 @@ def admin_set_account_read(events: list[AuditEvent], t: Thresholds) -> Iterator[
             e = by_id[first]
             yield Hit("ADMIN_SET_ACCOUNT_READ", e,
                       f"{e.username} {e.action} {e.archive_no}: first read after {setter.username} "
-                      f"{setter.action} #{setter.seq}")
+                      f"{setter.action} #{setter.seq}",
+                      {"action": e.action, "archive_no": e.archive_no, "setter": setter.username,
+                       "setter_action": setter.action, "setter_seq": setter.seq})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -26,10 +28,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from archive.accounts.forms import ConfirmForm
+from archive.accounts.forms import ROLE_LABELS, ConfirmForm
 from archive.accounts.models import Role, User
+from archive.audit.display import Names, event_rows, names_for, target_label
 from archive.audit.export import csv_chunks, write_xlsx
 from archive.audit.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
+from archive.audit.flagtext import flag_summary
+from archive.audit.labels import action_label, outcome_label
 from archive.audit.models import AuditEvent, AuditFlag
 from archive.audit.recorder import record
 from archive.catalogue.idnumbers import mask_id_numbers_in_text
@@ -68,17 +73,16 @@ def _details(event: AuditEvent) -> str:
 
 @bp.app_context_processor
 def _audit_labels() -> dict[str, object]:
-    from archive.audit.labels import outcome_label
+    return {"outcome_label": outcome_label, "action_label": action_label, "role_name": _role_name,
+            "audit_names": names_for, "audit_target": target_label, "event_rows": event_rows,
+            "flag_summary": flag_summary}
 
-    return {"outcome_label": outcome_label, "display_names": _display_names}
 
-
-def _display_names(events: list[AuditEvent]) -> dict[str, str]:
-    """Account names → the people's names, for one table of events (one query, whatever its length)."""
-    usernames = {e.username for e in events if e.username}
-    if not usernames:
-        return {}
-    return dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all())
+def _role_name(code: str) -> str:
+    """A stored role in words: staff roles by their label, the shell and anonymous visitors by name."""
+    if code in {r.value for r in Role}:
+        return str(ROLE_LABELS[Role(code)])
+    return {"cli": _("Command line"), "anonymous": _("Not logged in")}.get(code, code)
 
 
 @bp.app_template_filter("mask_ids")
@@ -168,7 +172,15 @@ def file_timeline(archive_no: str):  # type: ignore[no-untyped-def]
            archive_no=archive_no, file_id=file.id if file else None, person_id=file.person_id if file else None)
     db.session.commit()
     return render_template("audit/file_timeline.html", archive_no=archive_no, file=file, page=page,
-                           readers=readers)
+                           readers=readers, reader_names=_reader_names(readers))
+
+
+def _reader_names(readers: Sequence[Any]) -> Names:
+    usernames = {r[0] for r in readers if r[0]}
+    if not usernames:
+        return Names()
+    return Names(by_username=dict(db.session.execute(
+        select(User.username, User.display_name).where(User.username.in_(usernames))).all()))
 
 
 @bp.route("/users/<username>")

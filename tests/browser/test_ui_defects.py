@@ -408,3 +408,60 @@ def test_import_page_offers_the_template(page, seeded, locale, tmp_path):
     assert [c.value for c in wb["目录"][1]] == list(CATALOGUE_COLUMNS)
     assert [c.value for c in wb["人员"][1]] == list(PEOPLE_COLUMNS)
     assert wb["目录"].max_row == wb["人员"].max_row == 2  # the header and one example row
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_audit_log_reads_in_words_and_folds_a_thumbnail_burst(page, browser, live_server, live_app, seeded,
+                                                               locale):
+    """Item 22: actions, targets, outcomes and flags in the reader's language; 27 thumbnails one expandable row."""
+    from archive.accounts.models import Role
+    from archive.accounts.operations import create_user
+    from archive.extensions import db
+    from tests.conftest import TEST_PASSWORD
+
+    auditor = f"ui_auditor_{locale.lower()}"
+    with live_app.app_context():
+        create_user(auditor, TEST_PASSWORD, Role.AUDITOR, display_name="安全审计员 孙立")
+        db.session.commit()
+    # the archivist pages through the file's thumbnails and knocks on the administrator's door
+    clerk_context = browser.new_context(base_url=live_server.url)
+    clerk = clerk_context.new_page()
+    _open(clerk, seeded, locale, f"/files/{seeded['file']}/pages")
+    clerk.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    clerk.wait_for_load_state("networkidle")
+    for _ in range(6):
+        clerk.goto("/admin/users")
+    clerk_context.close()
+
+    log_in(page, auditor, TEST_PASSWORD)
+    page.click(f"[data-testid=lang-{locale}]")
+    page.wait_for_selector(f"html[lang={'zh-CN' if locale == 'zh_CN' else 'en'}]")
+    page.goto(f"/audit/?user={seeded['clerk']}")
+    burst = page.locator("[data-testid=event-row][data-action='page.thumb']").first
+    count = int(burst.get_attribute("data-count"))
+    assert count >= 2, "the thumbnails were not folded into one row"
+    group = burst.locator("[data-testid=event-group]")
+    summary = group.locator("summary").inner_text()
+    assert summary == (f"查看缩略图 × {count}" if locale == "zh_CN" else f"Viewed a thumbnail × {count}")
+    assert not group.locator("li").first.is_visible()
+    group.locator("summary").click()
+    assert group.locator("li").count() == count and group.locator("li").first.is_visible()
+    actions = page.locator("[data-testid=event-action]").all_inner_texts()
+    outcomes = page.locator("[data-testid=events] [data-outcome]").all_inner_texts()
+    if locale == "en":
+        assert not [t for t in actions + outcomes if CJK.search(t)], actions
+        assert "Access refused Account list" in actions and "Denied" in outcomes
+    else:
+        assert "访问被拒绝 账号列表" in actions and "拒绝" in outcomes
+    assert not [t for t in actions if re.fullmatch(r"[a-z_]+\.[a-z_]+.*", t.strip())], actions  # no raw codes
+
+    page.goto("/audit/flags")
+    flag = page.locator("[data-testid=flag][data-rule=REPEATED_DENIED]", has_text=seeded["clerk"]).first
+    said = flag.locator("[data-testid=flag-summary]").inner_text()
+    if locale == "en":
+        assert "refused accesses within 10 minutes" in said and not CJK.search(said), said
+    else:
+        assert "分钟内被拒绝访问" in said, said
