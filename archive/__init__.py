@@ -19,15 +19,15 @@ log = logging.getLogger(__name__)
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI and error pages."""
-    from archive import cli, database, i18n, security
+    from archive import cli, database, i18n, request_audit, security
     from archive.accounts import init_app as init_accounts
-    from archive.audit import init_app as init_audit
     from archive.catalogue import init_app as init_catalogue
     from archive.config import instance_path as configured_instance_path
     from archive.config import load_config
     from archive.config import validate as validate_config
     from archive.fulltext import init_app as init_fulltext
     from archive.intake import init_app as init_intake
+    from archive.oversight import init_app as init_oversight
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
@@ -49,7 +49,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_intake(app)
     init_fulltext(app)
     init_web(app)
-    init_audit(app)
+    init_oversight(app)
+    request_audit.init_app(app)  # registered last, so its after-request hook runs first
     cli.init_app(app)
     from archive.demo.cli import demo_command
 

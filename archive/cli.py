@@ -47,7 +47,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     upgrade()  # the schema is always current before the first request
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    from archive.audit import scheduler
+    from archive import scheduler
 
     scheduler.run_once(app)  # anchor at start-up, then on the schedule
     scheduler.start(app)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from archive.accounts.models import AccountRequest, LoginFailure, Role, User, UserRelative
+from archive.accounts.models import AccountRequest, LoginFailure, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding, SpotCheck
+from archive.roles import Role
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",

@@ -1,16 +1,14 @@
-"""Authorisation, security headers and the error pages.
+"""Authorisation enforced on every request, security headers and the error pages.
 
-Every view declares who may call it, with :func:`requires` or :func:`public`.
-One ``before_request`` hook enforces the declaration, so a view that forgot to
-declare anything is refused to everybody (fail closed) and a test lists it.
-Object-level checks (street scope) go through :func:`ensure_street`.
+Views declare who may call them (:mod:`archive.access`); one ``before_request`` hook here
+enforces the declaration, so a view that forgot to declare anything is refused to
+everybody (fail closed) and a test lists it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,54 +16,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from archive.accounts.models import Role
+from archive.access import view_policy
 
-__all__ = ["ensure_street", "init_app", "public", "requires", "view_policy"]
+__all__ = ["init_app"]
 
 log = logging.getLogger(__name__)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-_ROLES_ATTR = "_dangan_roles"
-_PUBLIC_ATTR = "_dangan_public"
-
-
-def requires(*roles: Role) -> Callable[[F], F]:
-    """Declare the roles that may call a view (login is implied)."""
-
-    def mark(view: F) -> F:
-        setattr(view, _ROLES_ATTR, frozenset(roles))
-        return view
-
-    return mark
-
-
-def public(view: F) -> F:
-    """Declare a view that needs no login (log-in page, static files, health)."""
-    setattr(view, _PUBLIC_ATTR, True)
-    return view
-
-
-def view_policy(view: Callable[..., Any]) -> frozenset[Role] | str | None:
-    """``"public"``, the frozenset of roles, or ``None`` when the view declares nothing."""
-    if getattr(view, _PUBLIC_ATTR, False):
-        return "public"
-    return getattr(view, _ROLES_ATTR, None)
-
-
-def is_public_endpoint(endpoint: str) -> bool:
-    """True for views declared :func:`public`."""
-    from flask import current_app
-
-    view = current_app.view_functions.get(endpoint)
-    return view is not None and view_policy(view) == "public"
-
-
-def ensure_street(street: str | None) -> None:
-    """Abort with 403 unless the current user's scope covers ``street``."""
-    if not current_user.may_see_street(street):
-        abort(403)
-
 
 def _enforce() -> Any:
     if request.endpoint is None:
@@ -165,7 +120,7 @@ def _audit_safely(action: Any, *args: Any) -> None:
 def _error_page(exc: HTTPException) -> Any:
     code = exc.code or 500
     if code == 403:
-        from archive.audit import record_denied
+        from archive.request_audit import record_denied
 
         _audit_safely(record_denied, "forbidden")
     messages = {
@@ -180,7 +135,7 @@ def _error_page(exc: HTTPException) -> Any:
 
 
 def _csrf_error(exc: CSRFError) -> Any:
-    from archive.audit import record_denied
+    from archive.request_audit import record_denied
 
     _audit_safely(record_denied, f"csrf: {exc.description}")
     return (
@@ -195,7 +150,7 @@ def _unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return _error_page(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    from archive.audit import recover_after_error
+    from archive.request_audit import recover_after_error
 
     _audit_safely(recover_after_error)
     return render_template("error.html", code=500, message=_("Something went wrong. The error has been logged.")), 500

@@ -40,12 +40,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from archive import create_app
-    from archive.accounts.models import Role
     from archive.accounts.operations import create_user
     from archive.audit import record
     from archive.audit.chain import GENESIS, HASHED_FIELDS, event_hash
     from archive.audit.verify import verify_log
     from archive.extensions import db
+    from archive.roles import Role
 
     base = make_url(args.pg).set(drivername="postgresql+psycopg")
     name = f"dangan_bench_{uuid.uuid4().hex[:8]}"

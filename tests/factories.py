@@ -7,11 +7,12 @@ import itertools
 
 from flask import Flask
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import User
 from archive.accounts.operations import create_user
-from archive.catalogue.idnumbers import make_id_number
 from archive.catalogue.models import ArchiveFile, Material, Person
 from archive.extensions import db
+from archive.idnumbers import make_id_number
+from archive.roles import Role
 from tests.conftest import TEST_PASSWORD
 
 _counter = itertools.count(1)

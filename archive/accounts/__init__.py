@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import User
+from archive.roles import Role
 
 __all__ = ["Role", "User", "init_app"]
 

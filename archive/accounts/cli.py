@@ -6,11 +6,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import User
 from archive.accounts.operations import AccountError, create_user, reset_password, set_active
 from archive.accounts.passwords import password_problems
 from archive.audit import record
 from archive.extensions import db
+from archive.roles import Role
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 

@@ -22,9 +22,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from archive.accounts.models import AccountRequest, Role, User
+from archive.accounts.models import AccountRequest, User
 from archive.accounts.operations import AccountError, set_active, set_declarations, set_password_hash, update_user
 from archive.extensions import db
+from archive.roles import Role
 from archive.timeutil import utcnow
 
 __all__ = [

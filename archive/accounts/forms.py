@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from archive.accounts.models import Role
 from archive.accounts.passwords import password_problems
 from archive.formutil import choices
 from archive.geo import STREETS
 from archive.i18n import LOCALES
+from archive.roles import Role
 
 ROLE_LABELS = {
     Role.ARCHIVIST: _l("Archivist"),
@@ -94,7 +94,7 @@ class UserForm(FlaskForm):
         self.street.choices = choices(_street_choices())
 
     def validate_id_number(self, field: StringField) -> None:
-        from archive.catalogue.idnumbers import InvalidIdNumber, parse_id_number
+        from archive.idnumbers import InvalidIdNumber, parse_id_number
 
         if field.data:
             try:
@@ -108,7 +108,7 @@ class UserForm(FlaskForm):
 
 def parse_relatives(text: str) -> list[tuple[str, str]]:
     """``"110102… 配偶"`` lines → ``[(number, relation)]``; raises ValidationError naming the bad line."""
-    from archive.catalogue.idnumbers import InvalidIdNumber, parse_id_number
+    from archive.idnumbers import InvalidIdNumber, parse_id_number
 
     result = []
     for n, line in enumerate(text.splitlines(), start=1):
@@ -130,5 +130,3 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: just the CSRF token for POST buttons."""

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.extensions import db
+from archive.roles import Role
 from archive.timeutil import utcnow
-
-
-class Role(enum.StrEnum):
-    """The five roles of docs/architecture.md#roles-and-scope; values are stored, labels are translated in the UI."""
-
-    ARCHIVIST = "archivist"
-    APPROVER = "approver"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-    RETIREE = "retiree"
-
-    @property
-    def is_staff(self) -> bool:
-        """Staff roles may have a street scope; retirees never do."""
-        return self is not Role.RETIREE
 
 
 class User(UserMixin, db.Model):

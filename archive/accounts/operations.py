@@ -8,9 +8,10 @@ import logging
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from archive.accounts.models import LoginFailure, Role, User
+from archive.accounts.models import LoginFailure, User
 from archive.accounts.passwords import hash_password, needs_rehash, verify_password
 from archive.extensions import db
+from archive.roles import Role
 from archive.timeutil import utcnow
 
 __all__ = [
@@ -97,7 +98,7 @@ def set_declarations(user: User, id_number: str | None, relatives: list[tuple[st
     ID numbers are returned masked: the audit trail needs to know that they changed, not what they are.
     """
     from archive.accounts.models import UserRelative
-    from archive.catalogue.idnumbers import mask_id_number
+    from archive.idnumbers import mask_id_number
 
     changes: dict[str, object] = {}
     if user.id_number != (id_number or None):

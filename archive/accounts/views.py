@@ -10,17 +10,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
+from archive.access import public, requires
 from archive.accounts import duties
 from archive.accounts.forms import (
     REQUEST_LABELS,
     ROLE_LABELS,
-    ConfirmForm,
     LoginForm,
     PasswordForm,
     ResetPasswordForm,
     UserForm,
 )
-from archive.accounts.models import AccountRequest, Role, User
+from archive.accounts.models import AccountRequest, User
 from archive.accounts.operations import (
     AccountError,
     authenticate,
@@ -34,8 +34,9 @@ from archive.accounts.operations import (
 from archive.accounts.passwords import hash_password, verify_password
 from archive.audit import record
 from archive.extensions import db
+from archive.formutil import ConfirmForm
 from archive.pagination import paginate
-from archive.security import public, requires
+from archive.roles import Role
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger(__name__)

@@ -1,23 +1,21 @@
 """Audit trail: every read and write recorded, hash-chained, anchored, reviewable by auditors.
 
-Public surface: :func:`record` for every module, :func:`init_app` for the factory.
+Public surface: :func:`record` for every module.  This package is below every domain (it imports
+none of them): the request hooks that write the fallback event of each request live in
+:mod:`archive.request_audit`, the auditor's own pages and rules in :mod:`archive.oversight`.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
-from flask import Flask, g, request
-from flask_login import current_user
 from sqlalchemy import event
 
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.audit.recorder import AuditWriteRefused, record, request_id
 
-__all__ = ["AuditEvent", "AuditFlag", "AuditScanState", "AuditWriteRefused", "init_app", "record",
-           "record_denied", "recover_after_error"]
+__all__ = ["AuditEvent", "AuditFlag", "AuditScanState", "AuditWriteRefused", "record", "request_id"]
 
 log = logging.getLogger(__name__)
 
@@ -30,86 +28,3 @@ def _no_update(mapper: Any, connection: Any, target: AuditEvent) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _no_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise AuditWriteRefused(f"audit event {target.seq} cannot be deleted")
-
-
-def _begin() -> None:
-    g.request_id = uuid.uuid4().hex
-    sent = request.headers.get("X-Request-ID")
-    if sent:
-        # Kept for correlation only; our id is never taken from the client (forged or replayed ids).
-        g.client_request_id = sent[:64]
-
-
-def _finish(response: Any) -> Any:
-    from archive.extensions import db
-    from archive.security import is_public_endpoint
-
-    response.headers["X-Request-ID"] = request_id()
-    if request.endpoint == "static" or g.get("audit_events"):
-        return response
-    authenticated = current_user and current_user.is_authenticated
-    if not authenticated and (request.endpoint is None or is_public_endpoint(request.endpoint)):
-        return response  # the log-in page itself, health checks, unknown URLs of anonymous visitors
-    try:
-        if not authenticated:
-            record("access.denied", outcome="denied", details=_request_details(reason="not logged in"))
-        else:
-            outcome = "ok" if response.status_code < 400 else ("not_found" if response.status_code == 404
-                                                                 else "failed")
-            record(f"http.{request.method.lower()}", outcome=outcome, target_type="endpoint",
-                   target_id=request.endpoint or "", details=_request_details(status=response.status_code))
-        db.session.commit()
-    except Exception:  # the response is already built; failing to audit must be loud, not silent
-        log.exception("could not write the audit event for %s %s", request.method, request.path)
-        db.session.rollback()
-        raise
-    return response
-
-
-def _request_details(**extra: Any) -> dict[str, Any]:
-    details: dict[str, Any] = {"method": request.method, "path": request.path[:500], **extra}
-    if request.query_string:
-        details["query"] = request.query_string.decode("utf-8", "replace")[:500]
-    if g.get("client_request_id"):
-        details["client_request_id"] = g.client_request_id
-    return details
-
-
-def record_denied(reason: str) -> None:
-    """Record a refused access (403, CSRF failure) in its own transaction."""
-    from archive.extensions import db
-
-    db.session.rollback()
-    record("access.denied", outcome="denied", target_type="endpoint", target_id=request.endpoint or "",
-           details=_request_details(reason=reason))
-    db.session.commit()
-
-
-def recover_after_error() -> None:
-    """After a failed request rolled back, write again the reads it had recorded (outcome ``error``).
-
-    A page that showed part of a file and then failed was still a read.
-    """
-    from archive.extensions import db
-
-    pending = g.pop("audit_events", [])
-    db.session.rollback()
-    for row in pending:
-        record(row["action"], outcome="error", target_type=row["target_type"], target_id=row["target_id"],
-               person_id=row["person_id"], file_id=row["file_id"], archive_no=row["archive_no"],
-               reason=row["reason"], details={"original": row["details"]})
-    if not pending:
-        record("http.error", outcome="error", target_type="endpoint", target_id=request.endpoint or "",
-               details=_request_details())
-    db.session.commit()
-
-
-def init_app(app: Flask) -> None:
-    """Request ids, the fallback event for every request, and the auditor's blueprint and commands."""
-    from archive.audit.cli import audit_cli
-    from archive.audit.views import bp
-
-    app.before_request(_begin)
-    app.after_request(_finish)
-    app.register_blueprint(bp)
-    app.cli.add_command(audit_cli)

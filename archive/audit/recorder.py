@@ -21,8 +21,8 @@ from sqlalchemy import select, text
 
 from archive.audit.chain import GENESIS, event_hash
 from archive.audit.models import AuditEvent
-from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.extensions import db
+from archive.idnumbers import mask_id_numbers_in_text
 from archive.timeutil import utcnow
 
 __all__ = ["anchor_due", "record", "request_id"]
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 CHAIN_LOCK_KEY = 0x44414E47  # "DANG"
 
 # Set when an event's seq is a multiple of DANGAN_AUDIT_ANCHOR_EVERY: wakes the scheduler, which anchors
-# the committed head at once (outside the request, so recording stays cheap; see archive.audit.scheduler).
+# the committed head at once (outside the request, so recording stays cheap; see archive.scheduler).
 anchor_due = threading.Event()
 
 # Details beyond this are cut: an event must stay small whatever a caller passes.

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from archive.catalogue.export import catalogue_workbook
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
+from archive.signals import catalogue_committed
 
 catalogue_cli = AppGroup("catalogue", help="Import and export catalogues (目录建库).")
 
@@ -35,9 +37,7 @@ def import_command(paths: tuple[Path, ...], replace: bool, as_json: bool) -> Non
                     "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
                     "sources": [str(p) for p in paths][:20], "replace": replace})
     db.session.commit()
-    from archive.fulltext import flush_reindex
-
-    flush_reindex()
+    catalogue_committed.send(current_app._get_current_object())
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

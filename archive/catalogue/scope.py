@@ -8,9 +8,9 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select
 
-from archive.accounts.models import Role
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
+from archive.roles import Role
 
 __all__ = ["get_file_or_404", "may_see_full_id", "scoped_files"]
 

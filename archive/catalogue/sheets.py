@@ -61,7 +61,7 @@ import openpyxl
 
 from archive.catalogue.classes import InvalidClassLabel, parse_class_label
 from archive.catalogue.dates import InvalidDate, PartialDate, parse_partial_date
-from archive.catalogue.idnumbers import InvalidIdNumber, parse_id_number
+from archive.idnumbers import InvalidIdNumber, parse_id_number
 
 __all__ = [
     "CATALOGUE_COLUMNS",

@@ -13,8 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
-from archive.accounts.forms import ConfirmForm
-from archive.accounts.models import Role
+from archive.access import requires
 from archive.audit import record
 from archive.catalogue.classes import CLASS_NAMES, SUBCLASS_NAMES, format_class
 from archive.catalogue.dates import PartialDate
@@ -27,7 +26,6 @@ from archive.catalogue.forms import (
     ImportForm,
     MaterialForm,
 )
-from archive.catalogue.idnumbers import mask_id_number
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, FileStatus, Material, Person
 from archive.catalogue.operations import (
@@ -40,9 +38,11 @@ from archive.catalogue.operations import (
 from archive.catalogue.routing import transfer_target
 from archive.catalogue.scope import get_file_or_404, may_see_full_id, scoped_files
 from archive.extensions import db
+from archive.formutil import ConfirmForm
 from archive.geo import STREETS
+from archive.idnumbers import mask_id_number
 from archive.pagination import paginate
-from archive.security import requires
+from archive.roles import Role
 
 bp = Blueprint("catalogue", __name__)
 

@@ -16,11 +16,12 @@ from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import User
 from archive.accounts.operations import create_user
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, Custody
 from archive.extensions import db
+from archive.roles import Role
 
 DEMO_PASSWORD = "Dangan#2020"
 

@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archive.catalogue.idnumbers import make_id_number
+from archive.idnumbers import make_id_number
 
 __all__ = [
     "BEIJING_DISTRICTS",

@@ -6,6 +6,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from archive.signals import catalogue_committed, pages_recorded
+
 __all__ = ["flush_reindex", "init_app"]
 
 
@@ -62,3 +64,21 @@ def init_app(app: Flask) -> None:
     def _reindex(response):  # type: ignore[no-untyped-def]
         flush_reindex()
         return response
+
+    # Weak references are fine: the receivers are module functions, which live as long as the module.
+    pages_recorded.connect(_pages_recorded, sender=app)
+    catalogue_committed.connect(_catalogue_committed, sender=app)
+
+
+def _pages_recorded(app: Flask, *, file_ids: list[int]) -> None:
+    """Index a file's pages as soon as they are committed (the index only ever holds committed pages)."""
+    from archive.extensions import db
+    from archive.fulltext.indexing import reindex_files
+
+    reindex_files(file_ids)
+    pending = db.session.info.get(_COMMITTED, set())
+    pending.difference_update(file_ids)  # already done: the after-request pass need not do it again
+
+
+def _catalogue_committed(app: Flask) -> None:
+    flush_reindex()

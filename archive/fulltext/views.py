@@ -10,10 +10,9 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from archive.accounts.models import Role
+from archive.access import requires
 from archive.audit import record
 from archive.catalogue.classes import class_name, format_class_code, parse_class_label
-from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile, Person
 from archive.catalogue.scope import may_see_full_id
 from archive.extensions import db
@@ -21,7 +20,8 @@ from archive.fulltext.errors import translate_query_error
 from archive.fulltext.highlight import mark_terms, query_terms
 from archive.fulltext.indexing import get_index
 from archive.geo import STREETS
-from archive.security import requires
+from archive.idnumbers import mask_id_numbers_in_text
+from archive.roles import Role
 from search import QueryError
 from search.query import MAX_QUERY_CHARS
 

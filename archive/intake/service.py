@@ -36,6 +36,7 @@ from archive.intake import failures
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding
 from archive.intake.results import page_as_result, result_from_json, result_to_json, words_json
 from archive.objects import get_store
+from archive.signals import pages_recorded
 from archive.timeutil import utcnow
 from ingest.errors import IngestError, PackageError
 from ingest.model import FileRef, Finding, MaterialRef, PageRef, PageResult
@@ -616,10 +617,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
            details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),
                     "findings": len(findings)})
     db.session.commit()
-    from archive.fulltext.indexing import reindex_files
-
-    reindex_files([file.id])  # after the commit: the index only ever holds committed pages
-    db.session.info.get("dangan_reindex_committed", set()).discard(file.id)
+    pages_recorded.send(current_app._get_current_object(), file_ids=[file.id])  # the search index listens
     return FileOutcome(archive_no, status, stored, findings_as_json(findings))
 
 

@@ -15,20 +15,21 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from archive.accounts.forms import ConfirmForm
-from archive.accounts.models import Role, User
+from archive.access import requires
+from archive.accounts.models import User
 from archive.audit import record
-from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile
 from archive.catalogue.scope import get_file_or_404, may_see_full_id
 from archive.extensions import db
+from archive.formutil import ConfirmForm
+from archive.idnumbers import mask_id_numbers_in_text
 from archive.intake.failures import failure_message
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
 from archive.intake.reports import findings_workbook
 from archive.objects import get_store, serve_object
 from archive.pagination import paginate
-from archive.security import requires
+from archive.roles import Role
 from archive.timeutil import utcnow
 from ingest.qc import RULE_NAMES_EN, RULE_NAMES_ZH
 from storage import StorageError

@@ -6,13 +6,14 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from archive.accounts.forms import ConfirmForm
-from archive.accounts.models import Role, User
+from archive.access import public, requires
+from archive.accounts.models import User
 from archive.catalogue.models import ArchiveFile, FileStatus, Material
 from archive.catalogue.scope import scoped_files
 from archive.extensions import db
+from archive.formutil import ConfirmForm
 from archive.i18n import LOCALES
-from archive.security import public, requires
+from archive.roles import Role
 
 bp = Blueprint("web", __name__)
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from archive.accounts.models import Role
 from archive.audit import AuditWriteRefused, record
 from archive.audit.models import AuditEvent
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token, post_form
 
@@ -221,7 +221,7 @@ def test_restored_old_database_copy_is_detected(tmp_path):
 def test_read_is_recorded_even_when_the_page_then_fails(tmp_path):
     from flask_migrate import upgrade
 
-    from archive.security import requires
+    from archive.access import requires
     from tests.conftest import make_app
 
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'e.sqlite3'}")

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from archive.accounts.models import Role
+from archive.roles import Role
 from tests.conftest import login
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from archive.accounts.models import Role
 from archive.audit.recorder import record
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import login
 
 

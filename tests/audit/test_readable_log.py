@@ -13,11 +13,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from archive.accounts.models import Role, User
-from archive.audit.display import event_rows
+from archive.accounts.models import User
 from archive.audit.models import AuditEvent, AuditFlag
-from archive.audit.rules import scan
 from archive.extensions import db
+from archive.oversight.display import event_rows
+from archive.oversight.rules import scan
+from archive.roles import Role
 from tests.audit.test_rules import _record_at
 from tests.conftest import login
 from tests.helpers import post_form
@@ -134,7 +135,7 @@ def test_every_recorded_action_has_a_label():
     """A new ``record("x.y")`` without a label would show its raw code to the auditor."""
     import pathlib
 
-    from archive.audit.labels import ACTION_LABELS
+    from archive.oversight.labels import ACTION_LABELS
 
     root = pathlib.Path(__file__).resolve().parents[2] / "archive"
     found = set()
@@ -147,14 +148,14 @@ def test_every_recorded_action_has_a_label():
 
 
 def test_every_endpoint_has_a_label(app):
-    from archive.audit.labels import ENDPOINT_LABELS
+    from archive.oversight.labels import ENDPOINT_LABELS
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
     assert endpoints - set(ENDPOINT_LABELS) == set()
 
 
 def test_unknown_codes_show_as_stored(app):
-    from archive.audit.labels import action_label, endpoint_label, outcome_label
+    from archive.oversight.labels import action_label, endpoint_label, outcome_label
 
     with app.test_request_context():
         assert action_label("lending.future") == "lending.future"

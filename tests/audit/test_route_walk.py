@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import url_for
 from sqlalchemy import select
 
-from archive.accounts.models import Role
+from archive.access import view_policy
 from archive.audit.models import AuditEvent
 from archive.extensions import db
-from archive.security import view_policy
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token
 

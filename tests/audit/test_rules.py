@@ -7,11 +7,12 @@ import json
 
 from sqlalchemy import select
 
-from archive.accounts.models import Role, User, UserRelative
+from archive.accounts.models import User, UserRelative
 from archive.audit import record
 from archive.audit.models import AuditEvent, AuditFlag
-from archive.audit.rules import scan
 from archive.extensions import db
+from archive.oversight.rules import scan
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import post_form
 

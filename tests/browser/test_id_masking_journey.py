@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from archive.catalogue.idnumbers import make_id_number
+from archive.idnumbers import make_id_number
 from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]

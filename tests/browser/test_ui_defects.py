@@ -36,15 +36,15 @@ def seeded(live_app):  # type: ignore[no-untyped-def]
     """The file, its pages, findings, batch and spot check; returns ids and the archivist's log-in."""
     from PIL import Image
 
-    from archive.accounts.models import Role
     from archive.accounts.operations import create_user
     from archive.catalogue.classes import format_class
-    from archive.catalogue.idnumbers import make_id_number
     from archive.catalogue.models import ArchiveFile, Material, Person
     from archive.extensions import db
     from archive.fulltext.indexing import reindex_files
+    from archive.idnumbers import make_id_number
     from archive.intake.models import IngestJob, Page, QcFinding, SpotCheck
     from archive.objects import get_store
+    from archive.roles import Role
     from storage import sha256_bytes
     from tests.conftest import TEST_PASSWORD
 
@@ -417,9 +417,9 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 def test_audit_log_reads_in_words_and_folds_a_thumbnail_burst(page, browser, live_server, live_app, seeded,
                                                                locale):
     """Item 22: actions, targets, outcomes and flags in the reader's language; 27 thumbnails one expandable row."""
-    from archive.accounts.models import Role
     from archive.accounts.operations import create_user
     from archive.extensions import db
+    from archive.roles import Role
     from tests.conftest import TEST_PASSWORD
 
     auditor = f"ui_auditor_{locale.lower()}"

@@ -10,10 +10,10 @@ import json
 
 import pytest
 
-from archive.accounts.models import Role
 from archive.audit.models import AuditEvent
-from archive.catalogue.idnumbers import make_id_number, mask_id_numbers_in_text
 from archive.extensions import db
+from archive.idnumbers import make_id_number, mask_id_numbers_in_text
+from archive.roles import Role
 from tests.conftest import login
 
 ID18 = make_id_number("110102", dt.date(1955, 3, 12), 123)

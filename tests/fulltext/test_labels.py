@@ -8,12 +8,12 @@ import re
 from markupsafe import Markup
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.audit.models import AuditEvent
 from archive.catalogue.classes import class_name, format_class_code
 from archive.catalogue.models import Material
 from archive.extensions import db
 from archive.fulltext.highlight import mark_terms, query_terms
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import post_form
 

@@ -6,9 +6,9 @@ import json
 
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.audit.models import AuditEvent
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import post_form
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from archive.catalogue.idnumbers import make_id_number
 from archive.demo import render_page
+from archive.idnumbers import make_id_number
 
 PAPER = (105, 148)
 

@@ -11,9 +11,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import login
 from tests.intake.builder import FileSpec, PageSpec, build, default_pages
 from tests.intake.test_input_outcomes import run

@@ -168,7 +168,7 @@ def test_worker_processes(app, tmp_path, no_ocr):
 
 def test_scheduled_storage_verify_records_its_result(app, tmp_path, no_ocr):
     from archive.audit.models import AuditEvent
-    from archive.audit.scheduler import verify_storage_once
+    from archive.scheduler import verify_storage_once
 
     assert ingest(app, build(tmp_path / "pkg", [FileSpec("XC-T-000012")]))[0] == 0
     verify_storage_once(app)

@@ -13,10 +13,10 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from archive.accounts.models import Role
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.intake.models import IngestJob, Page
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token
 from tests.intake.builder import FileSpec, PageSpec, build, render

@@ -27,10 +27,10 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from archive.accounts.models import Role
 from archive.audit.models import AuditEvent
 from archive.extensions import db
 from archive.intake.models import IngestJob, Page
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token, post_form
 from tests.intake.builder import FileSpec, build

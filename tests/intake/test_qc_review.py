@@ -8,10 +8,10 @@ import zipfile
 
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.audit.models import AuditEvent
 from archive.extensions import db
 from archive.intake.models import IngestJob, QcFinding, SpotCheck
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token, post_form
 from tests.intake.builder import FileSpec, build

@@ -11,10 +11,10 @@ import tracemalloc
 
 import pytest
 
-from archive.accounts.models import Role
 from archive.extensions import db
 from archive.intake.models import Page
 from archive.objects import get_store
+from archive.roles import Role
 from storage import open_store
 from tests.conftest import login
 from tests.storage.weed import WeedServer, find_weed

@@ -16,11 +16,11 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.extensions import db
 from archive.intake.models import IngestJob
 from archive.intake.service import upload_name
 from archive.objects import get_store
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token
 from tests.intake.builder import FileSpec, build

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import User
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token, post_form
 
@@ -132,7 +133,7 @@ def test_admin_declares_staff_id_and_relatives_and_audit_masks_them(app, client,
     import json
 
     from archive.audit.models import AuditEvent
-    from archive.catalogue.idnumbers import make_id_number
+    from archive.idnumbers import make_id_number
 
     admin = factory.user(Role.ADMIN)
     clerk = factory.user(Role.ARCHIVIST, "德胜")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.accounts.models import Role
-from archive.security import view_policy
+from archive.access import view_policy
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token
 

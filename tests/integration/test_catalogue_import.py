@@ -10,9 +10,9 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from archive.catalogue.idnumbers import make_id_number
 from archive.catalogue.models import ArchiveFile, Material, Person
 from archive.extensions import db
+from archive.idnumbers import make_id_number
 
 CAT_HEADER = ["档号", "类号", "序号", "材料名称", "材料形成时间", "页数", "备注"]
 PEOPLE_HEADER = ["档号", "姓名", "性别", "身份证号", "出生日期", "原单位", "单位层级", "退休时间",

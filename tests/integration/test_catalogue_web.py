@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.catalogue.models import Material
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token, post_form
 

@@ -8,10 +8,10 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.catalogue.models import Material
 from archive.extensions import db
 from archive.intake.models import QcFinding
+from archive.roles import Role
 from archive.spreadsheets import csv_safe, is_formula_like
 from tests.conftest import login
 

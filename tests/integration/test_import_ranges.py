@@ -48,8 +48,8 @@ def test_the_pattern_is_configurable_and_checked_at_start_up(app, tmp_path):
 
 
 def test_the_downloadable_template_reads_back_without_errors(app, client, factory, tmp_path):
-    from archive.accounts.models import Role
     from archive.catalogue.sheets import read_sources
+    from archive.roles import Role
     from tests.conftest import login
 
     login(client, factory.user(Role.ARCHIVIST).username)

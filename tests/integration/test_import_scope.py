@@ -13,11 +13,11 @@ import json
 
 from sqlalchemy import select
 
-from archive.accounts.models import Role
 from archive.audit.models import AuditEvent
-from archive.catalogue.idnumbers import make_id_number
 from archive.catalogue.models import ArchiveFile, Person
 from archive.extensions import db
+from archive.idnumbers import make_id_number
+from archive.roles import Role
 from tests.conftest import login
 from tests.helpers import csrf_token
 

@@ -7,8 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from archive.accounts.models import Role, User
+from archive.accounts.models import User
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import TEST_PASSWORD, login
 from tests.helpers import csrf_token, post_form
 

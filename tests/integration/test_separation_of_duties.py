@@ -14,9 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from archive.accounts.models import AccountRequest, Role, User
+from archive.accounts.models import AccountRequest, User
 from archive.audit.models import AuditEvent
 from archive.extensions import db
+from archive.roles import Role
 from tests.conftest import TEST_PASSWORD, login
 from tests.helpers import csrf_token, post_form
 
@@ -270,7 +271,7 @@ def test_cli_and_factories_create_usable_accounts(app, factory):
 
 def test_auditor_is_alerted_when_an_admin_made_account_reads_files(app, factory):
     from archive.audit.models import AuditFlag
-    from archive.audit.rules import scan
+    from archive.oversight.rules import scan
 
     admin = _logged_in(app, factory.user(Role.ADMIN).username)
     approver = _logged_in(app, factory.user(Role.APPROVER).username)

@@ -15,7 +15,6 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image, ImageChops
 
-from archive.catalogue.idnumbers import parse_id_number
 from archive.demo import (
     CATALOGUE_HEADER,
     DISTRICT_CODES,
@@ -33,6 +32,7 @@ from archive.demo import (
     write_package,
     write_zip,
 )
+from archive.idnumbers import parse_id_number
 
 
 @pytest.fixture(scope="module")

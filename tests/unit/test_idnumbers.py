@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from archive.catalogue.idnumbers import (
+from archive.idnumbers import (
     InvalidIdNumber,
     check_character,
     make_id_number,

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from archive.catalogue.dates import PartialDate
-from archive.catalogue.idnumbers import check_character, make_id_number
 from archive.catalogue.sheets import (
     CATALOGUE_COLUMNS,
     PEOPLE_COLUMNS,
@@ -21,6 +20,7 @@ from archive.catalogue.sheets import (
     normalise_archive_no,
     read_sources,
 )
+from archive.idnumbers import check_character, make_id_number
 
 TODAY = dt.date(2024, 6, 15)
 ROW = ["A1", "1", 1, "履历表", "", "", ""]  # a valid 目录 row

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
-from archive.audit.labels import ACTION_LABELS
 from archive.audit.models import AuditEvent
+from archive.oversight.labels import ACTION_LABELS
 
 __all__ = ["ACTIONS", "OUTCOMES", "EventFilter", "FilterError", "parse_filter"]
 

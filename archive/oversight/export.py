@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlalchemy import Select
 
-from archive.catalogue.idnumbers import mask_id_numbers_in_text as _mask
 from archive.extensions import db
+from archive.idnumbers import mask_id_numbers_in_text as _mask
 from archive.spreadsheets import append_row, csv_safe
 
 __all__ = ["COLUMNS", "csv_chunks", "write_xlsx"]

@@ -28,20 +28,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from archive.accounts.forms import ROLE_LABELS, ConfirmForm
-from archive.accounts.models import Role, User
-from archive.audit.display import Names, event_rows, names_for, target_label
-from archive.audit.export import csv_chunks, write_xlsx
-from archive.audit.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
-from archive.audit.flagtext import flag_summary
-from archive.audit.labels import action_label, outcome_label
+from archive.access import requires
+from archive.accounts.forms import ROLE_LABELS
+from archive.accounts.models import User
 from archive.audit.models import AuditEvent, AuditFlag
 from archive.audit.recorder import record
-from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
+from archive.formutil import ConfirmForm
+from archive.idnumbers import mask_id_numbers_in_text
+from archive.oversight.display import Names, event_rows, names_for, target_label
+from archive.oversight.export import csv_chunks, write_xlsx
+from archive.oversight.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
+from archive.oversight.flagtext import flag_summary
+from archive.oversight.labels import action_label, outcome_label
 from archive.pagination import paginate
-from archive.security import requires
+from archive.roles import Role
 from archive.timeutil import utcnow
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -225,7 +227,7 @@ def chain():  # type: ignore[no-untyped-def]
 @bp.route("/flags")
 @requires(Role.AUDITOR)
 def flags():  # type: ignore[no-untyped-def]
-    from archive.audit.rules import RULE_LABELS, scan
+    from archive.oversight.rules import RULE_LABELS, scan
 
     scan()  # incremental: only events since the last scan
     status = request.args.get("status", "open")

@@ -13,9 +13,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from archive.audit.labels import action_label
 from archive.audit.models import AuditFlag
-from archive.catalogue.idnumbers import mask_id_numbers_in_text
+from archive.idnumbers import mask_id_numbers_in_text
+from archive.oversight.labels import action_label
 
 __all__ = ["flag_summary"]
 

@@ -13,8 +13,8 @@ from flask import Flask
 
 from archive.audit.anchors import anchor_now
 from archive.audit.recorder import anchor_due, record
-from archive.audit.rules import scan
 from archive.extensions import db
+from archive.oversight.rules import scan
 
 __all__ = ["run_once", "start"]
 

@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from archive.accounts.models import User
-from archive.audit.labels import action_label, endpoint_label
 from archive.audit.models import AuditEvent, AuditFlag
-from archive.catalogue.idnumbers import mask_id_numbers_in_text
 from archive.extensions import db
+from archive.idnumbers import mask_id_numbers_in_text
+from archive.oversight.labels import action_label, endpoint_label
 
 __all__ = ["BURST_ACTIONS", "BURST_GAP", "EventRow", "Names", "event_rows", "names_for", "target_label"]
 

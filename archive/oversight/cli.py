@@ -10,11 +10,11 @@ import click
 from flask.cli import AppGroup
 
 from archive.audit.anchors import anchor_now, anchor_read_store
-from archive.audit.export import csv_chunks, write_xlsx
-from archive.audit.filters import FilterError, parse_filter
 from archive.audit.recorder import record
 from archive.audit.verify import verify_log
 from archive.extensions import db
+from archive.oversight.export import csv_chunks, write_xlsx
+from archive.oversight.filters import FilterError, parse_filter
 from storage import StorageError
 
 audit_cli = AppGroup("audit", help="Verify, anchor and export the audit trail.")
@@ -100,7 +100,7 @@ def export_command(since: str, until: str, fmt: str, output: Path | None) -> Non
 @audit_cli.command("scan")
 def scan_command() -> None:
     """Run the anomaly rules over events not scanned yet."""
-    from archive.audit.rules import scan
+    from archive.oversight.rules import scan
 
     flags = scan()
     db.session.commit()
