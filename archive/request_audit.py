@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_login import current_user
 
+from archive import boundary
 from archive.audit import record, request_id
 from archive.extensions import db
 
@@ -31,26 +32,28 @@ def _begin() -> None:
 
 
 def _finish(response: Any) -> Any:
+    """The request's boundary: its fallback event when the view recorded none, then its one commit."""
     from archive.access import is_public_endpoint
 
     response.headers["X-Request-ID"] = request_id()
-    if request.endpoint == "static" or g.get("audit_events"):
+    if request.endpoint == "static":
         return response
-    authenticated = current_user and current_user.is_authenticated
-    if not authenticated and (request.endpoint is None or is_public_endpoint(request.endpoint)):
-        return response  # the log-in page itself, health checks, unknown URLs of anonymous visitors
     try:
-        if not authenticated:
+        authenticated = current_user and current_user.is_authenticated
+        if g.get("audit_events"):
+            pass  # the view recorded what it did
+        elif not authenticated and (request.endpoint is None or is_public_endpoint(request.endpoint)):
+            pass  # the log-in page itself, health checks, unknown URLs of anonymous visitors
+        elif not authenticated:
             record("access.denied", outcome="denied", details=_request_details(reason="not logged in"))
         else:
             outcome = "ok" if response.status_code < 400 else ("not_found" if response.status_code == 404
                                                                  else "failed")
             record(f"http.{request.method.lower()}", outcome=outcome, target_type="endpoint",
                    target_id=request.endpoint or "", details=_request_details(status=response.status_code))
-        db.session.commit()
+        boundary.commit()
     except Exception:  # the response is already built; failing to audit must be loud, not silent
-        log.exception("could not write the audit event for %s %s", request.method, request.path)
-        db.session.rollback()
+        log.exception("could not commit the request %s %s", request.method, request.path)
         raise
     return response
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 
 from archive.accounts.models import LoginFailure, User
 from archive.accounts.passwords import hash_password, needs_rehash, verify_password
+from archive.audit import record
 from archive.extensions import db
 from archive.roles import Role
 from archive.timeutil import utcnow
@@ -21,6 +22,7 @@ __all__ = [
     "end_sessions",
     "reset_password",
     "set_active",
+    "set_locale",
     "update_user",
 ]
 
@@ -216,3 +218,12 @@ def authenticate(
         user.password_hash = hash_password(password)
     db.session.flush()
     return user, "ok"
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The language the user reads the UI in (kept with the account, so it follows them)."""
+    before = user.locale
+    user.locale = locale
+    db.session.flush()
+    record("user.locale", target_type="user", target_id=user.id,
+           details={"before": {"locale": before}, "after": {"locale": locale}})

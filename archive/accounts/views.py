@@ -12,6 +12,17 @@ from sqlalchemy import func, select
 
 from archive.access import public, requires
 from archive.accounts import duties
+from archive.accounts.administration import (
+    ask_second_person,
+    change_own_password,
+    create_account,
+    decide_request,
+    edit_account,
+    log_in,
+    log_out,
+    reset_account_password,
+    set_account_active,
+)
 from archive.accounts.forms import (
     REQUEST_LABELS,
     ROLE_LABELS,
@@ -23,13 +34,6 @@ from archive.accounts.forms import (
 from archive.accounts.models import AccountRequest, User
 from archive.accounts.operations import (
     AccountError,
-    authenticate,
-    create_user,
-    end_sessions,
-    reset_password,
-    set_active,
-    set_declarations,
-    update_user,
 )
 from archive.accounts.passwords import hash_password, verify_password
 from archive.audit import record
@@ -69,17 +73,12 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user, outcome = authenticate(form.username.data, form.password.data, ip=request.remote_addr or "")
+        user, outcome = log_in(form.username.data, form.password.data, ip=request.remote_addr or "")
         if outcome == "ok" and user is not None:
-            record("auth.login", user=user, target_type="user", target_id=user.id)
-            db.session.commit()
             session.clear()
             login_user(user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
-        record("auth.login", outcome="failed", user=user, target_type="user", target_id=user.id if user else "",
-               details={"username": form.username.data.strip().lower()[:64], "reason": outcome})
-        db.session.commit()  # the failure counts for the throttle, and the event
         if outcome == "throttled":
             # The same answer whether the name exists or not, and the account itself is not locked.
             status = 429
@@ -95,9 +94,7 @@ def login():  # type: ignore[no-untyped-def]
 @requires(*Role)
 def logout():  # type: ignore[no-untyped-def]
     # A copy of the session cookie must not outlive the log-out: the version it carries goes stale.
-    end_sessions(current_user._get_current_object())
-    record("auth.logout", target_type="user", target_id=current_user.id)
-    db.session.commit()
+    log_out(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -116,9 +113,7 @@ def password():  # type: ignore[no-untyped-def]
             # The real object, not the proxy: login_user(current_user) stored the proxy in the
             # request context and the next lookup recursed until the process crashed.
             user = current_user._get_current_object()
-            reset_password(user, form.new.data, must_change=False)  # ends the other sessions
-            record("auth.password", target_type="user", target_id=user.id)
-            db.session.commit()
+            change_own_password(user, form.new.data)  # ends the other sessions
             login_user(user)  # re-issue this session with the new session version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.home"))
@@ -148,7 +143,6 @@ def users():  # type: ignore[no-untyped-def]
     page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
     waiting = set(db.session.scalars(select(AccountRequest.user_id).where(AccountRequest.status == "pending")))
     record("user.list", details={"q": q, "results": page.total, "page": page.page})
-    db.session.commit()
     return render_template("accounts/users.html", page=page, q=q, role_labels=ROLE_LABELS, confirm=ConfirmForm(),
                            waiting=waiting)
 
@@ -181,11 +175,6 @@ def _admin() -> User:
     return current_user._get_current_object()
 
 
-def _record_request(req: AccountRequest, user: User) -> None:
-    record("user.request", target_type="user", target_id=user.id,
-           details={"request": req.id, "action": req.action, "username": user.username})
-
-
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def user_new():  # type: ignore[no-untyped-def]
@@ -195,28 +184,16 @@ def user_new():  # type: ignore[no-untyped-def]
             form.password.errors = [_("An initial password is required.")]
         else:
             try:
-                user = create_user(
-                    form.username.data,
-                    form.password.data,
-                    Role(form.role.data),
-                    display_name=form.display_name.data,
-                    street=form.street.data or None,
-                    person_id=_person_id_for(form),
-                    locale=form.locale.data,
-                    must_change_password=True,
-                    activation_pending=True,  # the administrator knows the password: a second person activates
+                user = create_account(
+                    _admin(), form.username.data, form.password.data, Role(form.role.data),
+                    display_name=form.display_name.data, street=form.street.data or None,
+                    person_id=_person_id_for(form), locale=form.locale.data,
+                    id_number=form.id_number.data or None, relatives=getattr(form, "relatives_parsed", []),
                 )
             except AccountError as exc:
                 db.session.rollback()
                 _apply_error(form, exc)
             else:
-                set_declarations(user, form.id_number.data or None, getattr(form, "relatives_parsed", []))
-                record("user.create", target_type="user", target_id=user.id,
-                       details={"after": {"username": user.username, "role": user.role, "street": user.street,
-                                          "person_id": user.person_id, "locale": user.locale},
-                                "activation_pending": True})
-                _record_request(duties.request_change(user, "activate", _admin()), user)
-                db.session.commit()
                 flash(_("User %(name)s created. An approver must activate the account before it can be used.",
                         name=user.username), "success")
                 return redirect(url_for("accounts.users"))
@@ -257,29 +234,20 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             _check_role_change(user, role, street)
             person_id = _person_id_for(form)
             if duties.needs_second_person(user):
-                req = duties.request_change(user, "update", _admin(), {
+                ask_second_person(user, "update", _admin(), {
                     "display_name": form.display_name.data, "locale": form.locale.data,
                     "id_number": form.id_number.data or None,
                     "relatives": getattr(form, "relatives_parsed", []),
                 })
-                _record_request(req, user)
-                db.session.commit()
                 flash(_("The change to an auditor's account waits for an approver's confirmation."), "info")
                 return redirect(url_for("accounts.users"))
-            promoted = role is Role.AUDITOR and user.role_enum is not Role.AUDITOR
-            changes = update_user(user, display_name=form.display_name.data, role=role, street=street,
-                                  person_id=person_id, locale=form.locale.data)
+            edit_account(_admin(), user, display_name=form.display_name.data, role=role, street=street,
+                         person_id=person_id, locale=form.locale.data, id_number=form.id_number.data or None,
+                         relatives=getattr(form, "relatives_parsed", []))
         except AccountError as exc:
             db.session.rollback()
             _apply_error(form, exc)
         else:
-            declared = set_declarations(user, form.id_number.data or None, getattr(form, "relatives_parsed", []))
-            record("user.update", target_type="user", target_id=user.id,
-                   details={"before": {k: v[0] for k, v in changes.items()},
-                            "after": {k: v[1] for k, v in changes.items()}, "declarations": declared})
-            if promoted:  # a new auditor chosen by the administrator alone would be no check at all
-                _record_request(duties.require_activation(user, _admin()), user)
-            db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("accounts.users"))
     return render_template(
@@ -296,19 +264,12 @@ def user_reset(user_id: int):  # type: ignore[no-untyped-def]
         flash(_("Use the password page to change your own password."), "danger")
     elif form.validate_on_submit():
         if duties.needs_second_person(user):
-            req = duties.request_change(user, "reset_password", _admin(),
-                                        {"password_hash": hash_password(form.password.data)})
-            _record_request(req, user)
-            db.session.commit()
+            ask_second_person(user, "reset_password", _admin(), {"password_hash": hash_password(form.password.data)})
             flash(_("The change to an auditor's account waits for an approver's confirmation."), "info")
         else:
             # The administrator knows this password: the user must replace it, and an approver must
             # activate the account again before it reads personal data.
-            reset_password(user, form.password.data, must_change=True)
-            record("user.password_reset", target_type="user", target_id=user.id,
-                   details={"must_change": True, "activation_pending": True})
-            _record_request(duties.require_activation(user, _admin()), user)
-            db.session.commit()
+            reset_account_password(_admin(), user, form.password.data)
             flash(_("Password of %(name)s reset. An approver must activate the account again.",
                     name=user.username), "success")
     else:
@@ -336,13 +297,10 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
             flash(_("The last active administrator cannot be disabled."), "danger")
             return redirect(url_for("accounts.users"))
     if duties.needs_second_person(user):
-        _record_request(duties.request_change(user, "enable" if enable else "disable", _admin()), user)
-        db.session.commit()
+        ask_second_person(user, "enable" if enable else "disable", _admin())
         flash(_("The change to an auditor's account waits for an approver's confirmation."), "info")
         return redirect(url_for("accounts.users"))
-    set_active(user, enable)
-    record("user.enable" if enable else "user.disable", target_type="user", target_id=user.id)
-    db.session.commit()
+    set_account_active(user, enable)
     flash(_("Account enabled.") if enable else _("Account disabled."), "success")
     return redirect(url_for("accounts.users"))
 
@@ -355,7 +313,6 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
 def pending():  # type: ignore[no-untyped-def]
     requests = duties.pending_requests()
     record("user.requests", details={"pending": len(requests)})
-    db.session.commit()
     return render_template("accounts/pending.html", requests=requests, role_labels=ROLE_LABELS,
                            request_labels=REQUEST_LABELS, confirm=ConfirmForm())
 
@@ -371,15 +328,11 @@ def decide():  # type: ignore[no-untyped-def]
         abort(404)
     approver = current_user._get_current_object()
     try:
-        changes = duties.confirm(req, approver) if decision == "confirm" else duties.reject(req, approver)
+        decide_request(req, approver, decision)
     except AccountError as exc:
         db.session.rollback()
         flash(_("You cannot decide this request yourself: it needs another approver.")
               if exc.code == "same_person" else _("This request has already been decided."), "danger")
         return redirect(url_for("accounts.pending"))
-    record(f"user.request_{decision}", target_type="user", target_id=req.user_id,
-           details={"request": req.id, "action": req.action, "username": req.user.username,
-                    "requested_by": req.requested_by, **(changes or {})})
-    db.session.commit()
     flash(_("Request confirmed.") if decision == "confirm" else _("Request rejected."), "success")
     return redirect(url_for("accounts.pending"))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
-from archive.audit.recorder import AuditWriteRefused, record, request_id
+from archive.audit.recorder import AuditWriteRefused, install, record, request_id
 
 __all__ = ["AuditEvent", "AuditFlag", "AuditScanState", "AuditWriteRefused", "record", "request_id"]
 
@@ -28,3 +28,6 @@ def _no_update(mapper: Any, connection: Any, target: AuditEvent) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _no_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise AuditWriteRefused(f"audit event {target.seq} cannot be deleted")
+
+
+install()  # events join the chain when their transaction commits

@@ -1,10 +1,13 @@
 """``record(action, …)``: the one call every module makes to write an audit event.
 
-The event is added to the current session, in the same transaction as the change
-it describes, so a change and its event commit or roll back together.  The chain
-head is read under a lock held until commit — ``pg_advisory_xact_lock`` on
-PostgreSQL; on SQLite every transaction already begins IMMEDIATE (see
-:mod:`archive.database`) — so concurrent writers form one line, never a fork.
+The event belongs to the current session's transaction, so a change and its event
+commit or roll back together.  It joins the chain when that transaction commits: a
+``before_commit`` hook takes the chain lock — ``pg_advisory_xact_lock`` on PostgreSQL;
+on SQLite every transaction already begins IMMEDIATE (see :mod:`archive.database`) —
+reads the head, numbers and hashes the transaction's events in the order they were
+recorded, and flushes them.  Concurrent writers therefore form one line, never a fork,
+and the lock is held only for the commit, not while a page renders after its read was
+recorded (a request commits once, at its end).
 """
 
 from __future__ import annotations
@@ -16,16 +19,17 @@ import threading
 import uuid
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
-from sqlalchemy import select, text
+from flask import current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
 
-from archive.audit.chain import GENESIS, event_hash
+from archive.audit.chain import GENESIS, HASHED_FIELDS, event_hash
 from archive.audit.models import AuditEvent
 from archive.extensions import db
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.timeutil import utcnow
 
-__all__ = ["anchor_due", "record", "request_id"]
+__all__ = ["anchor_due", "install", "pending_events", "record", "request_id"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,9 @@ CHAIN_LOCK_KEY = 0x44414E47  # "DANG"
 # Set when an event's seq is a multiple of DANGAN_AUDIT_ANCHOR_EVERY: wakes the scheduler, which anchors
 # the committed head at once (outside the request, so recording stays cheap; see archive.scheduler).
 anchor_due = threading.Event()
+
+# The session.info key of the events recorded in the open transaction, in order.
+_PENDING = "dangan_audit_pending"
 
 # Details beyond this are cut: an event must stay small whatever a caller passes.
 _MAX_DETAILS = 20_000
@@ -82,8 +89,7 @@ def _where() -> dict[str, str]:
     return {"ip": "cli", "user_agent": "dangan-cli"}
 
 
-def _lock_and_head() -> tuple[int, str]:
-    session = db.session
+def _lock_and_head(session: Session) -> tuple[int, str]:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
@@ -104,7 +110,7 @@ def record(
     details: dict[str, Any] | None = None,
     user: Any | None = None,
 ) -> AuditEvent:
-    """Write one event (flushed, not committed).
+    """Record one event; it is numbered, chained and written when the transaction commits.
 
     ``file`` (an :class:`~archive.catalogue.models.ArchiveFile`) fills file, person
     and 档号; ``reason`` says why the access was allowed (a lending request, a
@@ -132,15 +138,56 @@ def record(
         "reason": mask_id_numbers_in_text(reason)[:200],
         "details": body,
     }
-    last_seq, last_hash = _lock_and_head()
-    row["seq"], row["prev_hash"] = last_seq + 1, last_hash
-    row["hash"] = event_hash(row)
     event = AuditEvent(**row)
-    db.session.add(event)
-    db.session.flush()
-    every = int(current_app.config.get("DANGAN_AUDIT_ANCHOR_EVERY", 100) or 0)
-    if every > 0 and row["seq"] % every == 0:
-        anchor_due.set()
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even before any query, forgets this event
+    session.info.setdefault(_PENDING, []).append(event)
     if has_request_context():
         g.setdefault("audit_events", []).append(row)
     return event
+
+
+def pending_events(session: Session) -> list[AuditEvent]:
+    """The events recorded in the session's open transaction, not yet on the chain."""
+    return list(session.info.get(_PENDING, ()))
+
+
+def _append_to_chain(session: Session) -> None:
+    """Before a commit: number, chain and write the transaction's events under the chain lock.
+
+    A savepoint's release is not the commit: its events wait for the transaction's.
+    """
+    if session.in_nested_transaction():
+        return
+    events = session.info.pop(_PENDING, None)
+    if not events:
+        return
+    last_seq, last_hash = _lock_and_head(session)
+    every = int(current_app.config.get("DANGAN_AUDIT_ANCHOR_EVERY", 100) or 0) if has_app_context() else 0
+    for pending in events:
+        pending.seq, pending.prev_hash = last_seq + 1, last_hash
+        pending.hash = event_hash({c: getattr(pending, c) for c in HASHED_FIELDS})
+        last_seq, last_hash = pending.seq, pending.hash
+        if every > 0 and pending.seq % every == 0:
+            anchor_due.set()
+    session.add_all(events)
+    session.flush()
+
+
+def _forget(session: Session) -> None:
+    """After the transaction rolled back, its events are gone with it.
+
+    A savepoint's rollback keeps them: the attempt is still an event of the transaction around it.
+    """
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
+
+
+def install(session_class: type[Session] = Session) -> None:
+    """Hook the chain onto every session's commit (once per process)."""
+    if getattr(session_class, "_dangan_audit_hooks", False):
+        return
+    event.listen(session_class, "before_commit", _append_to_chain)
+    event.listen(session_class, "after_rollback", _forget)
+    session_class._dangan_audit_hooks = True  # type: ignore[attr-defined]

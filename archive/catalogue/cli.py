@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from archive.audit import record
 from archive.catalogue.export import catalogue_workbook
-from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile
+from archive.catalogue.operations import import_catalogue
 from archive.extensions import db
 from archive.signals import catalogue_committed
 
@@ -31,11 +31,7 @@ def import_command(paths: tuple[Path, ...], replace: bool, as_json: bool) -> Non
     Files with a bad row import nothing; the others import.  Exits 1 when any
     error was reported.
     """
-    result = import_paths(paths, replace=replace)
-    record("catalogue.import", outcome="ok" if result.ok else "failed",
-           details={"files": result.imported_files, "materials": result.imported_materials,
-                    "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
-                    "sources": [str(p) for p in paths][:20], "replace": replace})
+    result = import_catalogue(paths, replace=replace, street_scope=None, sources=[str(p) for p in paths])
     db.session.commit()
     catalogue_committed.send(current_app._get_current_object())
     if as_json:

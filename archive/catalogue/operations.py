@@ -1,11 +1,19 @@
-"""Catalogue operations on files and materials.  They flush; the caller commits."""
+"""Catalogue operations on files and materials.  Each records its own audit event and flushes; the boundary commits.
+
+A refused change raises :class:`CatalogueError` before anything is written, so the caller
+has nothing to undo; the event names the file, the row and what changed (before/after).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from archive.audit import record
+from archive.catalogue.importer import ImportResult, import_paths
 from archive.catalogue.models import ArchiveFile, Material
 from archive.extensions import db
 
@@ -13,10 +21,17 @@ __all__ = [
     "CatalogueError",
     "add_material",
     "delete_material",
+    "import_catalogue",
     "move_material",
     "next_seq",
+    "update_file",
     "update_material",
 ]
+
+# What an event shows of a file and of a material (before/after).
+FILE_FIELDS = ("volumes_original", "volumes_copy", "custody", "street", "status", "room", "row_no", "rack", "shelf",
+               "cell", "notes")
+MATERIAL_FIELDS = ("class_no", "subclass", "seq", "title", "formed", "pages", "remarks", "original_label")
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +100,28 @@ def add_material(
     )
     db.session.add(material)
     db.session.flush()
+    record("material.create", file=file, target_type="material", target_id=material.id,
+           details={"after": _snapshot(material, MATERIAL_FIELDS)})
     return material
+
+
+def _snapshot(row: object, fields: tuple[str, ...]) -> dict[str, object]:
+    return {k: getattr(row, k) for k in fields}
+
+
+def update_file(file: ArchiveFile, **values: object) -> dict[str, tuple[object, object]]:
+    """Change a file's holding data (volumes, custody, street, location, notes); returns what changed."""
+    before = _snapshot(file, FILE_FIELDS)
+    for field, value in values.items():
+        if field not in FILE_FIELDS:
+            raise CatalogueError("unknown_field", field)
+        setattr(file, field, value)
+    db.session.flush()
+    after = _snapshot(file, FILE_FIELDS)
+    changes = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
+    record("file.update", file=file, details={"before": {k: v[0] for k, v in changes.items()},
+                                              "after": {k: v[1] for k, v in changes.items()}})
+    return changes
 
 
 def update_material(material: Material, **values: object) -> dict[str, tuple[object, object]]:
@@ -107,6 +143,8 @@ def update_material(material: Material, **values: object) -> dict[str, tuple[obj
             changes[field] = (getattr(material, field), value)
             setattr(material, field, value)
     db.session.flush()
+    record("material.update", file=material.file, target_type="material", target_id=material.id,
+           details={"before": {k: v[0] for k, v in changes.items()}, "after": {k: v[1] for k, v in changes.items()}})
     return changes
 
 
@@ -125,7 +163,16 @@ def _siblings(material: Material) -> list[Material]:
 
 
 def move_material(material: Material, direction: str) -> bool:
-    """Swap a row with its neighbour in the same class (``up`` or ``down``); False at an end."""
+    """Swap a row with its neighbour in the same class (``up`` or ``down``); False at an end (still recorded)."""
+    before = material.seq
+    moved = _swap(material, direction)
+    record("material.move", file=material.file, target_type="material", target_id=material.id,
+           details={"direction": direction, "moved": moved, "before": {"seq": before},
+                    "after": {"seq": material.seq}})
+    return moved
+
+
+def _swap(material: Material, direction: str) -> bool:
     rows = _siblings(material)
     index = rows.index(material)
     other_index = index - 1 if direction == "up" else index + 1
@@ -144,6 +191,8 @@ def move_material(material: Material, direction: str) -> bool:
 
 def delete_material(material: Material) -> None:
     """Delete a row and close the gap it leaves in its class's 序号."""
+    record("material.delete", file=material.file, target_type="material", target_id=material.id,
+           details={"before": _snapshot(material, MATERIAL_FIELDS)})
     siblings = [m for m in _siblings(material) if m.id != material.id]
     db.session.delete(material)
     db.session.flush()
@@ -151,3 +200,22 @@ def delete_material(material: Material) -> None:
         if row.seq != number:
             row.seq = number
             db.session.flush()
+
+
+def import_catalogue(paths: Iterable[Path], *, replace: bool, street_scope: str | None,
+                     sources: list[str]) -> ImportResult:
+    """Import 目录/人员 sheets, on record: what was imported, what was refused and why.
+
+    Rows of a file outside ``street_scope`` refuse the whole import before anything is written;
+    the event then says which files (``denied``).
+    """
+    result = import_paths(paths, replace=replace, street_scope=street_scope)
+    summary = {"files": result.imported_files, "materials": result.imported_materials,
+               "errors": len(result.errors), "archive_nos": result.archive_nos[:500], "sources": sources[:20],
+               "replace": replace}
+    if result.out_of_scope:
+        db.session.rollback()  # nothing was written; make sure nothing half-done is either
+        record("catalogue.import", outcome="denied", details={**summary, "out_of_scope": result.out_of_scope[:500]})
+    else:
+        record("catalogue.import", outcome="ok" if result.ok else "failed", details=summary)
+    return result

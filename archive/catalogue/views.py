@@ -26,15 +26,17 @@ from archive.catalogue.forms import (
     ImportForm,
     MaterialForm,
 )
-from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, FileStatus, Material, Person
 from archive.catalogue.operations import (
+    FILE_FIELDS,
     CatalogueError,
     add_material,
     delete_material,
     move_material,
+    update_file,
     update_material,
 )
+from archive.catalogue.operations import import_catalogue as run_import
 from archive.catalogue.routing import transfer_target
 from archive.catalogue.scope import get_file_or_404, may_see_full_id, scoped_files
 from archive.extensions import db
@@ -98,7 +100,6 @@ def files():  # type: ignore[no-untyped-def]
     filters = {k: v for k, v in {**args, "street": street, "status": status}.items() if v}
     record("file.search", details={"filters": filters, "results": page.total, "page": page.page,
                                    "shown": [f.archive_no for f in page.items]})
-    db.session.commit()
     streets = STREETS if current_user.street is None else (current_user.street,)
     return render_template(
         "catalogue/files.html", page=page, args=args, street=street, status=status, streets=streets
@@ -142,7 +143,6 @@ def file_detail(file_id: int):  # type: ignore[no-untyped-def]
         transfer_target(person.employer_level, person.hukou_district, person.residence_district) if person else None
     )
     record("file.view", file=file, details={"full_id_shown": may_see_full_id()})
-    db.session.commit()
     return render_template(
         "catalogue/file.html",
         file=file,
@@ -180,31 +180,13 @@ def file_edit(file_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.street.data = file.street or ""
     if form.validate_on_submit():
-        before = _file_snapshot(file)
-        form.populate_obj(file)
-        file.street = form.street.data or None
-        file.volumes_copy = form.volumes_copy.data or 0
-        db.session.flush()
-        after = _file_snapshot(file)
-        changed = {k for k in after if before[k] != after[k]}
-        record("file.update", file=file, details={"before": {k: before[k] for k in changed},
-                                                  "after": {k: after[k] for k in changed}})
-        db.session.commit()
+        values = {k: v for k, v in form.data.items() if k in FILE_FIELDS}
+        values.update(street=form.street.data or None, volumes_copy=form.volumes_copy.data or 0)
+        update_file(file, **values)
         flash(_("File %(no)s saved.", no=file.archive_no), "success")
         return redirect(url_for("catalogue.file_detail", file_id=file.id))
     record("file.view", file=file, details={"form": "edit"})
-    db.session.commit()
     return render_template("catalogue/file_form.html", form=form, file=file)
-
-
-def _file_snapshot(file: ArchiveFile) -> dict[str, object]:
-    return {k: getattr(file, k) for k in ("volumes_original", "volumes_copy", "custody", "street", "status",
-                                          "room", "row_no", "rack", "shelf", "cell", "notes")}
-
-
-def _material_snapshot(m: Material) -> dict[str, object]:
-    return {k: getattr(m, k) for k in ("class_no", "subclass", "seq", "title", "formed", "pages", "remarks",
-                                       "original_label")}
 
 
 def _material_values(form: MaterialForm) -> dict[str, object]:
@@ -235,17 +217,13 @@ def material_new(file_id: int):  # type: ignore[no-untyped-def]
         form.class_code.data = request.args["class"]
     if form.validate_on_submit():
         try:
-            material = add_material(file, **_material_values(form))  # type: ignore[arg-type]
+            add_material(file, **_material_values(form))  # type: ignore[arg-type]
         except CatalogueError as exc:
             _seq_error(form, exc)
         else:
-            record("material.create", file=file, target_type="material", target_id=material.id,
-                   details={"after": _material_snapshot(material)})
-            db.session.commit()
             flash(_("Material added."), "success")
             return redirect(url_for("catalogue.file_detail", file_id=file.id))
     record("file.view", file=file, details={"form": "material_new"})
-    db.session.commit()
     return render_template("catalogue/material_form.html", form=form, file=file, material=None)
 
 
@@ -269,18 +247,13 @@ def material_edit(material_id: int):  # type: ignore[no-untyped-def]
         form.formed.data = material.formed or ""
     if form.validate_on_submit():
         try:
-            changes = update_material(material, **_material_values(form))
+            update_material(material, **_material_values(form))
         except CatalogueError as exc:
             _seq_error(form, exc)
         else:
-            record("material.update", file=material.file, target_type="material", target_id=material.id,
-                   details={"before": {k: v[0] for k, v in changes.items()},
-                            "after": {k: v[1] for k, v in changes.items()}})
-            db.session.commit()
             flash(_("Material saved."), "success")
             return redirect(url_for("catalogue.file_detail", file_id=material.file_id) + f"#m{material.id}")
     record("material.view", file=material.file, target_type="material", target_id=material.id)
-    db.session.commit()
     return render_template("catalogue/material_form.html", form=form, file=material.file, material=material)
 
 
@@ -291,11 +264,7 @@ def material_delete(material_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     file_id = material.file_id
-    file = material.file
-    record("material.delete", file=file, target_type="material", target_id=material.id,
-           details={"before": _material_snapshot(material)})
     delete_material(material)
-    db.session.commit()
     flash(_("Material deleted; the numbers after it moved up."), "success")
     return redirect(url_for("catalogue.file_detail", file_id=file_id))
 
@@ -306,12 +275,7 @@ def material_move(material_id: int):  # type: ignore[no-untyped-def]
     material = _material_or_404(material_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    before = material.seq
-    direction = request.form.get("direction", "")[:8]
-    moved = move_material(material, direction)
-    record("material.move", file=material.file, target_type="material", target_id=material.id,
-           details={"direction": direction, "moved": moved, "before": {"seq": before}, "after": {"seq": material.seq}})
-    db.session.commit()
+    move_material(material, request.form.get("direction", "")[:8])
     return redirect(url_for("catalogue.file_detail", file_id=material.file_id) + f"#m{material.id}")
 
 
@@ -322,7 +286,6 @@ def file_export(file_id: int):  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     catalogue_workbook([file]).save(buffer)
     record("catalogue.export", file=file, details={"format": "xlsx", "materials": len(file.materials)})
-    db.session.commit()
     buffer.seek(0)
     return send_file(
         buffer,
@@ -339,7 +302,6 @@ def import_template():  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     template_workbook().save(buffer)
     record("catalogue.template")
-    db.session.commit()
     buffer.seek(0)
     return send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      as_attachment=True, download_name="目录-人员-模板.xlsx")
@@ -360,29 +322,21 @@ def import_catalogue():  # type: ignore[no-untyped-def]
                 upload.save(target)
                 paths.append(target)
             # The scope is checked inside the import, against the files as they are before it.
-            result = import_paths(paths, replace=form.replace.data, street_scope=current_user.street)
-        summary = {"files": result.imported_files, "materials": result.imported_materials,
-                   "errors": len(result.errors), "archive_nos": result.archive_nos[:500],
-                   "sources": [f.filename for f in form.files.data if f and f.filename][:20]}
+            result = run_import(paths, replace=form.replace.data, street_scope=current_user.street,
+                                sources=[f.filename for f in form.files.data if f and f.filename])
         if result.out_of_scope:
-            db.session.rollback()
-            record("catalogue.import", outcome="denied", details={**summary, "out_of_scope": result.out_of_scope[:500]})
-            db.session.commit()
             flash(
                 _("Nothing was imported: files %(nos)s belong to a street outside your scope.",
                   nos=", ".join(result.out_of_scope[:10])),
                 "danger",
             )
-        else:
-            record("catalogue.import", outcome="ok" if result.ok else "failed", details=summary)
-            db.session.commit()
-            if result.imported_files:
-                flash(
-                    _("Imported %(files)s with %(materials)s.",
-                      files=ngettext("%(num)d file", "%(num)d files", result.imported_files),
-                      materials=ngettext("%(num)d material", "%(num)d materials", result.imported_materials)),
-                    "success",
-                )
+        elif result.imported_files:
+            flash(
+                _("Imported %(files)s with %(materials)s.",
+                  files=ngettext("%(num)d file", "%(num)d files", result.imported_files),
+                  materials=ngettext("%(num)d material", "%(num)d materials", result.imported_materials)),
+                "success",
+            )
     return render_template("catalogue/import.html", form=form, result=result)
 
 
@@ -393,5 +347,4 @@ def my_file():  # type: ignore[no-untyped-def]
     files = list(db.session.scalars(scoped_files(select(ArchiveFile).order_by(ArchiveFile.archive_no))))
     for file in files:
         record("file.view", file=file, details={"self_service": True})
-    db.session.commit()
     return render_template("catalogue/me.html", person=person, files=files)

@@ -117,7 +117,6 @@ def search():  # type: ignore[no-untyped-def]
     record("search.query", outcome="ok" if error is None else "failed",
            details={"q": q[:500], "filters": {k: v for k, v in facets_in.items() if v}, "scope": streets,
                     "total": results.total if results else None, "page": page, "error": error})
-    db.session.commit()
     hits = results.hits if results else ()
     if not may_see_full_id():
         hits = tuple(_masked(h) for h in hits)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import random
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -13,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from archive.access import requires
 from archive.accounts.models import User
@@ -26,6 +25,16 @@ from archive.idnumbers import mask_id_numbers_in_text
 from archive.intake.failures import failure_message
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, QcFinding, SpotCheck
+from archive.intake.operations import (
+    IntakeError,
+    accept_findings,
+    decide_finding,
+    draw_spot_check,
+    queue_batch,
+    record_spot_check,
+    refuse_decision,
+    resume_batch,
+)
 from archive.intake.reports import findings_workbook
 from archive.objects import get_store, serve_object
 from archive.pagination import paginate
@@ -105,8 +114,7 @@ def _page_or_404(page_id: int) -> tuple[Page, ArchiveFile]:
 @bp.route("/ingest", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
 def upload():  # type: ignore[no-untyped-def]
-    from archive.intake.queue import get_queue
-    from archive.intake.service import STORE_PREFIX, UPLOAD_PREFIX, create_job, upload_name
+    from archive.intake.service import STORE_PREFIX, UPLOAD_PREFIX, upload_name
 
     form = UploadForm()
     if form.validate_on_submit():
@@ -127,11 +135,7 @@ def upload():  # type: ignore[no-untyped-def]
         except StorageError as exc:
             form.files.errors = [*form.files.errors, _("The object store is unavailable: %(e)s", e=str(exc))]
             return render_template("intake/upload.html", form=form, jobs=_recent_jobs()), 503
-        job = create_job(keys, created_by=current_user.username, street=current_user.street,
-                         source=", ".join(names))
-        record("ingest.upload", target_type="ingest_job", target_id=job.id, details={"files": names})
-        db.session.commit()
-        get_queue().enqueue(job.id)
+        job = queue_batch(keys, created_by=current_user.username, street=current_user.street, names=names)
         return redirect(url_for("intake.job", job_id=job.id))
     return render_template("intake/upload.html", form=form, jobs=_recent_jobs())
 
@@ -166,7 +170,6 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
     check_files = {f.id: f for f in db.session.scalars(
         select(ArchiveFile).where(ArchiveFile.id.in_({c.page.file_id for c in checks})))} if checks else {}
     record("ingest.view", target_type="ingest_job", target_id=job.id)
-    db.session.commit()
     # A failed web batch still holds its uploads (kept for a retry): offer to run it again, or to give it up
     # and delete them.
     can_abandon = _resumable(job)
@@ -204,18 +207,13 @@ def _resumable(job: IngestJob) -> bool:
 @requires(Role.ARCHIVIST)
 def job_resume(job_id: int):  # type: ignore[no-untyped-def]
     """Run a failed batch again (after an outage, a dead worker, a restart): finished pages are not redone."""
-    from archive.intake.queue import get_queue
-
     job = _job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if not _resumable(job):
         flash(_("Only a failed batch whose uploaded files are kept can be run again."), "warning")
         return redirect(url_for("intake.job", job_id=job.id))
-    job.status = JobStatus.QUEUED
-    record("ingest.resume", target_type="ingest_job", target_id=job.id, details={"reason": job.failure_code})
-    db.session.commit()
-    get_queue().enqueue(job.id)
+    resume_batch(job)
     return redirect(url_for("intake.job", job_id=job.id))
 
 
@@ -225,7 +223,6 @@ def job_status(job_id: int):  # type: ignore[no-untyped-def]
     job = _job_or_404(job_id)
     # Polled every second by the job page: recorded as one cheap event each, like any other route.
     record("ingest.status", target_type="ingest_job", target_id=job.id)
-    db.session.commit()
     return _job_state(job)
 
 
@@ -236,7 +233,6 @@ def job_report(job_id: int):  # type: ignore[no-untyped-def]
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.job_id == job.id).order_by(
         QcFinding.file_id, QcFinding.page_position, QcFinding.id)))
     record("qc.export", target_type="ingest_job", target_id=job.id, details={"findings": len(findings)})
-    db.session.commit()
     return _xlsx(findings_workbook(findings), f"QC-batch-{job.id}.xlsx")
 
 
@@ -255,20 +251,13 @@ def spot_check_draw(job_id: int):  # type: ignore[no-untyped-def]
     job = _job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if db.session.scalar(select(func.count()).select_from(SpotCheck).where(SpotCheck.job_id == job.id)):
+    try:
+        sample, total = draw_spot_check(job, float(current_app.config.get("DANGAN_SPOT_CHECK_SHARE", 0.05)))
+    except IntakeError:
         flash(_("The sample of this batch has already been drawn."), "warning")
         return redirect(url_for("intake.job", job_id=job.id))
-    pages = list(db.session.scalars(select(Page.id).where(Page.job_id == job.id).order_by(Page.id)))
-    share = float(current_app.config.get("DANGAN_SPOT_CHECK_SHARE", 0.05))
-    size = min(len(pages), max(1, -(-len(pages) * share // 1))) if pages else 0
-    sample = sorted(random.SystemRandom().sample(pages, int(size))) if size else []
-    for page_id in sample:
-        db.session.add(SpotCheck(job_id=job.id, page_id=page_id))
-    record("qc.spot_check_draw", target_type="ingest_job", target_id=job.id,
-           details={"pages": len(pages), "sample": sample})
-    db.session.commit()
     flash(ngettext("Drew %(num)d of %(total)d pages for the spot check.",
-                   "Drew %(num)d of %(total)d pages for the spot check.", len(sample), total=len(pages)), "success")
+                   "Drew %(num)d of %(total)d pages for the spot check.", len(sample), total=total), "success")
     return redirect(url_for("intake.job", job_id=job.id) + "#spot-check")
 
 
@@ -283,11 +272,7 @@ def spot_check_record(check_id: int):  # type: ignore[no-untyped-def]
     result = request.form.get("result", "")
     if not ConfirmForm().validate_on_submit() or result not in ("pass", "fail"):
         abort(400)
-    check.result, check.note = result, (request.form.get("note") or "").strip()[:2000]
-    check.checked_by, check.checked_at = current_user.username, utcnow()
-    record("qc.spot_check", file=file, target_type="page", target_id=check.page_id,
-           details={"job": job.id, "result": result, "note": check.note})
-    db.session.commit()
+    record_spot_check(check, file, result=result, note=request.form.get("note") or "", by=current_user.username)
     return redirect(url_for("intake.job", job_id=job.id) + "#spot-check")
 
 
@@ -301,7 +286,6 @@ def file_qc(file_id: int):  # type: ignore[no-untyped-def]
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.file_id == file.id).order_by(
         QcFinding.severity, QcFinding.page_position, QcFinding.id)))
     record("qc.view", file=file, details={"findings": len(findings)})
-    db.session.commit()
     return render_template("intake/file_qc.html", file=file, findings=findings, form=FindingForm(),
                            bulk=BulkAcceptForm(), can_edit=current_user.role_enum is Role.ARCHIVIST)
 
@@ -313,7 +297,6 @@ def file_qc_export(file_id: int):  # type: ignore[no-untyped-def]
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.file_id == file.id).order_by(
         QcFinding.page_position, QcFinding.id)))
     record("qc.export", file=file, details={"findings": len(findings)})
-    db.session.commit()
     return _xlsx(findings_workbook(findings), f"QC-{file.archive_no}.xlsx")
 
 
@@ -330,13 +313,8 @@ def finding_update(finding_id: int):  # type: ignore[no-untyped-def]
             for error in errors:
                 flash(error, "danger")
         return redirect(url_for("intake.file_qc", file_id=file.id))
-    before = finding.status
-    finding.status, finding.resolution = form.status.data, (form.resolution.data or "").strip()
-    finding.resolved_by, finding.resolved_at = current_user.username, utcnow()
-    record("qc.decision", file=file, target_type="qc_finding", target_id=finding.id,
-           details={"rule": finding.rule, "before": {"status": before},
-                    "after": {"status": finding.status, "resolution": finding.resolution}})
-    db.session.commit()
+    decide_finding(finding, file, status=form.status.data, resolution=form.resolution.data or "",
+                   by=current_user.username)
     return redirect(url_for("intake.file_qc", file_id=file.id) + f"#f{finding.id}")
 
 
@@ -366,22 +344,9 @@ def findings_accept(file_id: int):  # type: ignore[no-untyped-def]
         refusal = [_("Tick at least one finding to accept.")]
         flash(refusal[0], "warning")
     if refusal is not None:
-        # Nothing changed, but the attempt on this file's QC is on record like any other refused action.
-        record("qc.decision", file=file, outcome="failed",
-               details={"bulk": True, "findings": sorted(wanted), "error": refusal})
-        db.session.commit()
+        refuse_decision(file, wanted, refusal)
         return back
-    findings = list(db.session.scalars(select(QcFinding).where(
-        QcFinding.file_id == file.id, QcFinding.id.in_(wanted), QcFinding.status == FindingStatus.OPEN)
-        .order_by(QcFinding.id)))
-    resolution, now = form.resolution.data.strip(), utcnow()
-    for finding in findings:
-        finding.status, finding.resolution = FindingStatus.ACCEPTED, resolution
-        finding.resolved_by, finding.resolved_at = current_user.username, now
-        record("qc.decision", file=file, target_type="qc_finding", target_id=finding.id,
-               details={"rule": finding.rule, "bulk": True, "before": {"status": FindingStatus.OPEN.value},
-                        "after": {"status": FindingStatus.ACCEPTED.value, "resolution": resolution}})
-    db.session.commit()
+    findings = accept_findings(file, wanted, resolution=form.resolution.data, by=current_user.username)
     skipped = len(wanted) - len(findings)
     flash(ngettext("Accepted %(num)d finding.", "Accepted %(num)d findings.", len(findings)), "success")
     if skipped:
@@ -410,7 +375,6 @@ def thumbnails(file_id: int):  # type: ignore[no-untyped-def]
         groups.setdefault(page.material_id, []).append(page)
     materials = {m.id: m for m in file.materials}
     record("page.thumbnails", file=file, details={"pages": len(pages)})
-    db.session.commit()
     return render_template("intake/thumbnails.html", file=file, groups=groups, materials=materials)
 
 
@@ -434,7 +398,6 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
         words = [[mask_id_numbers_in_text(str(w[0])), *w[1:]] if w else w for w in words]
     record("page.view", file=file, target_type="page", target_id=page.id,
            details={"position": page.position, "version": page.version, "full_id_shown": full_id})
-    db.session.commit()
     return render_template(
         "intake/viewer.html", file=file, page=page, pages=pages, index=index, findings=findings, history=history,
         words=words, prev_id=ids[index - 1] if index else None,
@@ -448,7 +411,6 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
 def page_image(page_id: int):  # type: ignore[no-untyped-def]
     page, file = _page_or_404(page_id)
     record("page.image", file=file, target_type="page", target_id=page.id)
-    db.session.commit()
     return serve_object(page.view_key, "image/jpeg")
 
 
@@ -457,7 +419,6 @@ def page_image(page_id: int):  # type: ignore[no-untyped-def]
 def page_thumb(page_id: int):  # type: ignore[no-untyped-def]
     page, file = _page_or_404(page_id)
     record("page.thumb", file=file, target_type="page", target_id=page.id)
-    db.session.commit()
     return serve_object(page.thumb_key, "image/jpeg")
 
 
@@ -466,7 +427,6 @@ def page_thumb(page_id: int):  # type: ignore[no-untyped-def]
 def page_original(page_id: int):  # type: ignore[no-untyped-def]
     page, file = _page_or_404(page_id)
     record("page.download", file=file, target_type="page", target_id=page.id, details={"sha256": page.sha256})
-    db.session.commit()
     ext = page.original_key.rsplit(".", 1)[-1]
     return serve_object(page.original_key, f"image/{page.format}", etag=page.sha256,
                         download_name=f"{file.archive_no}-{page.position:04d}-v{page.version}.{ext}")
@@ -480,7 +440,6 @@ def jobs():  # type: ignore[no-untyped-def]
         stmt = stmt.where(IngestJob.street == current_user.street)
     page = paginate(stmt, per_page=current_app.config["DANGAN_PAGE_SIZE"])
     record("ingest.list", details={"results": page.total})
-    db.session.commit()
     return render_template("intake/jobs.html", page=page)
 
 

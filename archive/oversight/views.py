@@ -42,6 +42,7 @@ from archive.oversight.export import csv_chunks, write_xlsx
 from archive.oversight.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
 from archive.oversight.flagtext import flag_summary
 from archive.oversight.labels import action_label, outcome_label
+from archive.oversight.operations import acknowledge_flag
 from archive.pagination import paginate
 from archive.roles import Role
 from archive.timeutil import utcnow
@@ -104,12 +105,10 @@ def events():  # type: ignore[no-untyped-def]
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if flt is None:
         record("audit.search", outcome="failed", details={"args": request.args.to_dict(), "errors": errors})
-        db.session.commit()
         return render_template("audit/events.html", page=None, errors=errors, args=request.args,
                                actions=ACTIONS, outcomes=OUTCOMES), 400
     page = paginate(flt.statement(tz), per_page=50)
     record("audit.search", details={"filter": flt.as_dict(), "results": page.total})
-    db.session.commit()
     return render_template("audit/events.html", page=page, errors={}, args=request.args, actions=ACTIONS,
                            outcomes=OUTCOMES)
 
@@ -122,12 +121,10 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
     flt, errors = _filter_or_error()
     if flt is None:
         record("audit.export", outcome="failed", details={"args": request.args.to_dict(), "errors": errors})
-        db.session.commit()
         flash(" ".join(errors.values()), "danger")
         return redirect(url_for("audit.events"))
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     record("audit.export", details={"filter": flt.as_dict(), "format": fmt})
-    db.session.commit()
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
         return Response(
@@ -150,7 +147,6 @@ def event_detail(seq: int):  # type: ignore[no-untyped-def]
     if event is None:
         abort(404)
     record("audit.view", target_type="audit_event", target_id=seq)
-    db.session.commit()
     return render_template("audit/event.html", event=event)
 
 
@@ -172,7 +168,6 @@ def file_timeline(archive_no: str):  # type: ignore[no-untyped-def]
     ).all()
     record("audit.view", target_type="file_timeline", target_id=archive_no, file=None,
            archive_no=archive_no, file_id=file.id if file else None, person_id=file.person_id if file else None)
-    db.session.commit()
     return render_template("audit/file_timeline.html", archive_no=archive_no, file=file, page=page,
                            readers=readers, reader_names=_reader_names(readers))
 
@@ -199,7 +194,6 @@ def user_activity(username: str):  # type: ignore[no-untyped-def]
         .order_by(func.count().desc())
     ).all()
     record("audit.view", target_type="user_activity", target_id=username)
-    db.session.commit()
     return render_template("audit/user_activity.html", username=username, user=user, page=page,
                            by_action=by_action)
 
@@ -220,7 +214,6 @@ def chain():  # type: ignore[no-untyped-def]
     db.session.rollback()
     record("audit.verify", outcome="ok" if report.ok and not store_error else "failed",
            details={**report.as_dict(), "store_error": store_error})
-    db.session.commit()
     return render_template("audit/chain.html", report=report, store_error=store_error)
 
 
@@ -236,7 +229,6 @@ def flags():  # type: ignore[no-untyped-def]
         stmt = stmt.where(AuditFlag.status == status)
     page = paginate(stmt, per_page=50)
     record("audit.view", target_type="flags", target_id=status)
-    db.session.commit()
     return render_template("audit/flags.html", page=page, status=status, rule_labels=RULE_LABELS,
                            confirm=ConfirmForm())
 
@@ -253,11 +245,7 @@ def flag_ack(flag_id: int):  # type: ignore[no-untyped-def]
     if not note:
         flash(_("Write a note on what you found."), "danger")
         return redirect(url_for("audit.flags"))
-    if flag.status != "acknowledged":
-        flag.status, flag.ack_note, flag.ack_by, flag.ack_at = "acknowledged", note, current_user.username, utcnow()
-        record("audit.flag_ack", target_type="audit_flag", target_id=flag.id,
-               details={"rule": flag.rule, "event_seq": flag.event_seq, "note": note})
-        db.session.commit()
+    if acknowledge_flag(flag, note, by=current_user.username):
         flash(_("Flag acknowledged."), "success")
     return redirect(url_for("audit.flags"))
 

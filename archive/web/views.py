@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from archive.access import public, requires
 from archive.accounts.models import User
+from archive.accounts.operations import set_locale
 from archive.catalogue.models import ArchiveFile, FileStatus, Material
 from archive.catalogue.scope import scoped_files
 from archive.extensions import db
@@ -54,13 +55,7 @@ def set_language():  # type: ignore[no-untyped-def]
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated:
-        from archive.audit import record
-
-        before = current_user.locale
-        current_user.locale = locale
-        record("user.locale", target_type="user", target_id=current_user.id,
-               details={"before": {"locale": before}, "after": {"locale": locale}})
-        db.session.commit()
+        set_locale(current_user._get_current_object(), locale)
     target = request.referrer or ""
     host = request.host_url
     return redirect(target if target.startswith(host) else url_for("web.home"))

@@ -126,11 +126,11 @@ def test_every_n_events_wakes_the_anchor_writer(app):
     try:
         anchor_due.clear()
         with app.app_context():
-            for n in range(12):
+            for n in range(12):  # one transaction per event: each is numbered when it commits
                 event = record("file.view", target_id=n)
+                db.session.commit()
                 assert anchor_due.is_set() == (event.seq % 5 == 0), event.seq
                 anchor_due.clear()
-            db.session.commit()
     finally:
         app.config["DANGAN_AUDIT_ANCHOR_EVERY"] = old
         anchor_due.clear()
