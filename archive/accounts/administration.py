@@ -112,7 +112,11 @@ def set_account_active(user: User, enable: bool) -> None:
 
 def decide_request(req: AccountRequest, approver: User, decision: str) -> None:
     """An approver confirms or rejects what an administrator asked for (raises AccountError if they may not)."""
-    changes = duties.confirm(req, approver) if decision == "confirm" else duties.reject(req, approver)
+    changes: dict[str, Any] = {}
+    if decision == "confirm":
+        changes = duties.confirm(req, approver)
+    else:
+        duties.reject(req, approver)
     record(f"user.request_{decision}", target_type="user", target_id=req.user_id,
            details={"request": req.id, "action": req.action, "username": req.user.username,
-                    "requested_by": req.requested_by, **(changes or {})})
+                    "requested_by": req.requested_by, **changes})

@@ -58,7 +58,7 @@ def request_id() -> str:
     rid = g.get("request_id")
     if rid is None:
         rid = g.request_id = uuid.uuid4().hex
-    return rid
+    return str(rid)
 
 
 _cli_rid: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -109,7 +110,7 @@ def _snapshot(row: object, fields: tuple[str, ...]) -> dict[str, object]:
     return {k: getattr(row, k) for k in fields}
 
 
-def update_file(file: ArchiveFile, **values: object) -> dict[str, tuple[object, object]]:
+def update_file(file: ArchiveFile, **values: Any) -> dict[str, tuple[object, object]]:
     """Change a file's holding data (volumes, custody, street, location, notes); returns what changed."""
     before = _snapshot(file, FILE_FIELDS)
     for field, value in values.items():
@@ -124,17 +125,17 @@ def update_file(file: ArchiveFile, **values: object) -> dict[str, tuple[object, 
     return changes
 
 
-def update_material(material: Material, **values: object) -> dict[str, tuple[object, object]]:
+def update_material(material: Material, **values: Any) -> dict[str, tuple[object, object]]:
     """Change fields of a row; returns ``{field: (before, after)}`` of what changed."""
-    class_no = int(values.get("class_no", material.class_no))  # type: ignore[arg-type]
-    subclass = int(values.get("subclass", material.subclass))  # type: ignore[arg-type]
+    class_no = int(values.get("class_no", material.class_no))
+    subclass = int(values.get("subclass", material.subclass))
     if "seq" in values and values["seq"] is None:
         values["seq"] = (
             material.seq
             if (class_no, subclass) == (material.class_no, material.subclass)
             else next_seq(material.file, class_no, subclass)
         )
-    seq = int(values.get("seq", material.seq))  # type: ignore[arg-type]
+    seq = int(values.get("seq", material.seq))
     if _seq_taken(material.file, class_no, subclass, seq, material.id):
         raise CatalogueError("seq_taken", "seq")
     changes: dict[str, tuple[object, object]] = {}

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _gettext
 from sqlalchemy import select
 
 from archive.accounts.models import User
@@ -17,6 +17,11 @@ from archive.audit.models import AuditEvent, AuditFlag
 from archive.extensions import db
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.oversight.labels import action_label, endpoint_label
+
+
+def _(message: str, **params: object) -> str:
+    return str(_gettext(message, **params))
+
 
 __all__ = ["BURST_ACTIONS", "BURST_GAP", "EventRow", "Names", "event_rows", "names_for", "target_label"]
 
