@@ -67,6 +67,10 @@ def validate(config: Mapping[str, Any]) -> None:
         QcSettings.from_mapping(config)
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from exc
+    presign = str(config.get("DANGAN_OBJECT_PRESIGN_SECONDS", 0) or 0)
+    if not presign.isdigit() or int(presign) > 3600:
+        raise ConfigError(f"invalid configuration: DANGAN_OBJECT_PRESIGN_SECONDS {presign!r} is not a number of "
+                          "seconds from 0 (off) to 3600")
     pattern = config.get("DANGAN_ARCHIVE_NO_PATTERN") or ""
     try:
         re.compile(pattern)
@@ -89,6 +93,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         **qc,
         "SQLALCHEMY_DATABASE_URI": db_url,
         "DANGAN_STORAGE_URL": env.get("DANGAN_STORAGE_URL") or f"file://{instance / 'objects'}",
+        # > 0: page images are answered with a redirect to an S3 URL presigned for this many seconds.
+        "DANGAN_OBJECT_PRESIGN_SECONDS": env.get("DANGAN_OBJECT_PRESIGN_SECONDS", "0"),
         "DANGAN_SEARCH_URL": env.get("DANGAN_SEARCH_URL") or f"whoosh://{instance / 'index'}",
         "DANGAN_QUEUE_URL": env.get("DANGAN_QUEUE_URL") or "embedded://",
         "SECRET_KEY": _secret_key(instance, env),

@@ -3,11 +3,18 @@
 Objects are streamed from the store to the response in chunks: a 200 MB original never sits in the
 server's memory, and a ranged request (a browser seeking in a large image, a resumed download) is
 answered with 206 from the same stream.
+
+With ``DANGAN_OBJECT_PRESIGN_SECONDS`` > 0 and an S3 store that the browsers can reach, the app
+instead answers with a redirect to a presigned URL of that many seconds: the bytes (and ranged
+requests) then go from S3 to the browser without passing through the app.  The read is audited
+before the URL is made, as for a streamed object.
 """
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, request, send_file
+import datetime as dt
+
+from flask import Response, abort, current_app, redirect, request, send_file
 
 from storage import ObjectNotFound, ObjectStore, StorageError, open_store
 
@@ -29,6 +36,17 @@ def serve_object(key: str, mimetype: str, *, download_name: str | None = None, e
     before calling this (an unaudited byte must never leave).
     """
     store = get_store()
+    seconds = int(current_app.config.get("DANGAN_OBJECT_PRESIGN_SECONDS", 0) or 0)
+    if seconds > 0:
+        try:
+            url = store.presigned_url(key, expires=dt.timedelta(seconds=seconds), content_type=mimetype,
+                                      download_name=download_name)
+        except StorageError:
+            abort(503)
+        if url is not None:
+            response = redirect(url, code=302)
+            response.headers["Cache-Control"] = "private, no-store"  # the URL is a short-lived credential
+            return response
     try:
         info = store.stat(key)
         stream = store.open(key)

@@ -17,7 +17,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import BinaryIO, TypeVar, cast
 
@@ -297,6 +297,30 @@ class ObjectStore(ABC):
             log.warning("fixity check failed for %s on %s: sha256 %s, expected %s", key, self.name, actual, expected)
             return False
         return True
+
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        content_type: str | None = None,
+        download_name: str | None = None,
+    ) -> str | None:
+        """A URL by which a client reads the object directly for ``expires``; None if the backend has none.
+
+        The URL is a bearer credential: whoever holds it reads the bytes until it expires, so keep
+        ``expires`` short.  The response carries ``content_type``, an attachment ``download_name``
+        if given, and ``Cache-Control: private, no-store``.  Presigning is computed locally: it does
+        not check that the object exists.
+        """
+        check_key(key)
+        if expires <= timedelta(0) or expires > timedelta(days=7):
+            raise ValueError("a presigned URL lives more than 0 s and at most 7 days")
+        return self._presign(key, expires, content_type, download_name)
+
+    def _presign(self, key: str, expires: timedelta, content_type: str | None,
+                 download_name: str | None) -> str | None:
+        return None
 
     # -- lifecycle -------------------------------------------------------------
 

@@ -30,8 +30,9 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO, TypeVar, cast
+from urllib.parse import quote
 
 import certifi
 import urllib3
@@ -323,6 +324,19 @@ class S3Store(ObjectStore):
             sha256=_metadata_sha256(cast("Mapping[str, str] | None", obj.metadata)),
             modified=obj.last_modified or datetime.now(UTC),
         )
+
+    def _presign(self, key: str, expires: timedelta, content_type: str | None,
+                 download_name: str | None) -> str | None:
+        headers: dict[str, str | list[str] | tuple[str]] = {"response-cache-control": "private, no-store"}
+        if content_type:
+            headers["response-content-type"] = content_type
+        if download_name:
+            # RFC 6266 / 5987: an ASCII fallback and the UTF-8 name (档号 are ASCII; names may not be).
+            ascii_name = download_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+            headers["response-content-disposition"] = (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name)}")
+        return self._call("presign", key, lambda: self._client.presigned_get_object(
+            self.bucket, key, expires=expires, response_headers=headers))
 
     def _level(self, prefix: str) -> list[tuple[str, bool, ObjectInfo | None]]:
         """One delimiter listing: objects and folder prefixes directly below ``prefix``."""

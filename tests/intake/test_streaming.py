@@ -96,7 +96,7 @@ def test_a_200_mb_original_streams_from_the_local_store(app, factory):
 def s3_app(app, tmp_path):
     if find_weed() is None:
         pytest.skip("weed not installed")
-    server = WeedServer(tmp_path / "weed")
+    server = WeedServer(tmp_path / "weed", authenticated=True)  # signatures are checked, as in production
     server.start()
     url = server.url("dangan-stream")
     old_url, old_store = app.config["DANGAN_STORAGE_URL"], app.extensions.get("dangan.store")
@@ -125,3 +125,62 @@ def test_an_original_missing_from_the_store_is_a_404(app, factory, client):
     response.close()
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def _small_page(app, factory, payload: bytes) -> int:
+    file = factory.file("德胜")
+    page_id = factory.ingested(file, pages=1)["pages"][0]
+    with app.app_context():
+        page = db.session.get(Page, page_id)
+        get_store().put(page.original_key, payload, overwrite=True)
+        db.session.commit()
+    return page_id
+
+
+def test_with_presigning_s3_answers_the_browser_directly_after_the_read_is_audited(s3_app, factory):
+    import urllib.request
+
+    from sqlalchemy import select
+
+    from archive.audit.models import AuditEvent
+
+    payload = bytes(range(256)) * 400
+    page_id = _small_page(s3_app, factory, payload)
+    s3_app.config["DANGAN_OBJECT_PRESIGN_SECONDS"] = 60
+    try:
+        client = s3_app.test_client()
+        login(client, factory.user(Role.ARCHIVIST).username)
+        response = client.get(f"/pages/{page_id}/original")
+        assert response.status_code == 302 and "no-store" in response.headers["Cache-Control"]
+        url = response.headers["Location"]
+        assert "X-Amz-Signature=" in url and "X-Amz-Expires=60" in url
+        with urllib.request.urlopen(url, timeout=10) as got:  # the browser's request, straight to S3
+            assert got.read() == payload
+            assert got.headers["Cache-Control"] == "private, no-store"
+            assert "attachment" in got.headers["Content-Disposition"]
+        ranged = urllib.request.Request(url, headers={"Range": "bytes=10-19"})
+        with urllib.request.urlopen(ranged, timeout=10) as got:
+            assert got.status == 206 and got.read() == payload[10:20]
+        for forged in (url.replace("X-Amz-Expires=60", "X-Amz-Expires=6000"),  # the signature covers the lifetime
+                       url.split("?")[0]):                                        # and no signature is no read
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(forged, timeout=10)
+            assert refused.value.code == 403
+        with s3_app.app_context():
+            event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "page.download")
+                                       .order_by(AuditEvent.seq.desc())).first()
+            assert event is not None and event.target_id == str(page_id)
+    finally:
+        s3_app.config["DANGAN_OBJECT_PRESIGN_SECONDS"] = 0
+
+
+def test_presigning_on_a_local_store_still_streams(app, factory, client):
+    page_id = _small_page(app, factory, b"local bytes")
+    app.config["DANGAN_OBJECT_PRESIGN_SECONDS"] = 60
+    try:
+        login(client, factory.user(Role.ARCHIVIST).username)
+        response = client.get(f"/pages/{page_id}/original")
+        assert response.status_code == 200 and response.data == b"local bytes"
+        response.close()
+    finally:
+        app.config["DANGAN_OBJECT_PRESIGN_SECONDS"] = 0

@@ -25,6 +25,7 @@ purpose (outage tests).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -92,12 +93,22 @@ def _free_ports(count: int) -> list[int]:
 class WeedServer:
     """One ``weed server -s3`` process with its data under ``workdir``."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, authenticated: bool = False) -> None:
         self.workdir = Path(workdir)
+        # False: weed accepts any key (no identities configured); True: only ours, signatures checked.
+        self.authenticated = authenticated
         self.process: subprocess.Popen[bytes] | None = None
         self.s3_port = 0
         self._log_file: IO[bytes] | None = None
         self._ports: dict[str, int] = {}
+
+    def _identities(self) -> Path:
+        """An S3 identity file naming our one key pair: with it, weed checks every signature."""
+        path = self.workdir / "s3-identities.json"
+        path.write_text(json.dumps({"identities": [{
+            "name": "dangan", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        return path
 
     @property
     def endpoint(self) -> str:
@@ -147,6 +158,7 @@ class WeedServer:
             f"-s3.port={s3}",
             f"-s3.port.grpc={s3_grpc}",
             "-s3.port.iceberg=0",
+            *([f"-s3.config={self._identities()}"] if self.authenticated else []),
             "-s3.port.lance=0",
             "-master.telemetry=false",
             # Small volumes and no fixed volume count: every bucket is a collection
