@@ -15,12 +15,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from archive.config import ConfigError
+from archive.intake.queue import get_queue
+
 __all__ = ["main"]
 
 
 def _create_app() -> Flask:
     from archive import create_app
-    from archive.config import ConfigError
 
     try:
         return create_app()
@@ -51,7 +53,6 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     scheduler.run_once(app)  # anchor at start-up, then on the schedule
     scheduler.start(app)
-    from archive.intake.queue import get_queue
 
     get_queue()  # the embedded queue recovers the jobs a previous server left running or queued
     click.echo(f"Dangan serving on http://{host}:{port}")

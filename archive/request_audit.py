@@ -15,6 +15,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 
 from archive import boundary
+from archive.access import is_public_endpoint
 from archive.audit import record, request_id
 from archive.extensions import db
 
@@ -33,8 +34,6 @@ def _begin() -> None:
 
 def _finish(response: Any) -> Any:
     """The request's boundary: its fallback event when the view recorded none, then its one commit."""
-    from archive.access import is_public_endpoint
-
     response.headers["X-Request-ID"] = request_id()
     if request.endpoint == "static":
         return response

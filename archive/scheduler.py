@@ -14,6 +14,8 @@ from flask import Flask
 from archive.audit.anchors import anchor_now
 from archive.audit.recorder import anchor_due, record
 from archive.extensions import db
+from archive.intake.fixity import verify_storage
+from archive.objects import get_store
 from archive.oversight.rules import scan
 
 __all__ = ["run_once", "start"]
@@ -39,9 +41,6 @@ def run_once(app: Flask, *, rules: bool = True) -> None:
 
 def verify_storage_once(app: Flask) -> None:
     """Re-hash every stored page (``dangan storage verify``) and record the result as an audit event."""
-    from archive.intake.fixity import verify_storage
-    from archive.objects import get_store
-
     with app.app_context():
         try:
             report = verify_storage(get_store())

@@ -17,6 +17,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from archive.access import view_policy
+from archive.audit import record
+from archive.extensions import csrf, db
+from archive.request_audit import record_denied, recover_after_error
 
 __all__ = ["init_app"]
 
@@ -68,10 +71,8 @@ def _reject_nul() -> Any:
     if not ("\x00" in request.path or _has_nul(request.args) or _has_nul(request.form)
             or (files and any("\x00" in (f.filename or "") for f in files.values()))):
         return None
-    from archive.audit import record
 
     def audit() -> None:
-        from archive.extensions import db
 
         record("access.denied", outcome="denied", target_type="endpoint", target_id=request.endpoint or "",
                details={"reason": "nul byte", "method": request.method,
@@ -112,7 +113,6 @@ def _audit_safely(action: Any, *args: Any) -> None:
         action(*args)
     except Exception:
         log.exception("could not record the audit event for %s %s", request.method, request.path)
-        from archive.extensions import db
 
         db.session.rollback()
 
@@ -120,7 +120,6 @@ def _audit_safely(action: Any, *args: Any) -> None:
 def _error_page(exc: HTTPException) -> Any:
     code = exc.code or 500
     if code == 403:
-        from archive.request_audit import record_denied
 
         _audit_safely(record_denied, "forbidden")
     messages = {
@@ -135,7 +134,6 @@ def _error_page(exc: HTTPException) -> Any:
 
 
 def _csrf_error(exc: CSRFError) -> Any:
-    from archive.request_audit import record_denied
 
     _audit_safely(record_denied, f"csrf: {exc.description}")
     return (
@@ -150,7 +148,6 @@ def _unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return _error_page(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    from archive.request_audit import recover_after_error
 
     _audit_safely(recover_after_error)
     return render_template("error.html", code=500, message=_("Something went wrong. The error has been logged.")), 500
@@ -158,8 +155,6 @@ def _unexpected(exc: Exception) -> Any:
 
 def init_app(app: Flask) -> None:
     """Register the policy hook, the headers and the error pages."""
-    from archive.extensions import csrf
-
     app.before_request(_reject_nul)  # first: nothing below may see a NUL byte
     csrf.init_app(app)
     app.before_request(_enforce)

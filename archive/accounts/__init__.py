@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from archive.accounts.models import User
+from archive.extensions import db, login_manager
 from archive.roles import Role
 
 __all__ = ["Role", "User", "init_app"]
@@ -14,7 +15,6 @@ def init_app(app: Flask) -> None:
     """Register the login manager, the blueprint and the ``dangan users`` commands."""
     from archive.accounts.cli import users_cli
     from archive.accounts.views import bp
-    from archive.extensions import db, login_manager
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -10,6 +10,7 @@ from archive.accounts.models import User
 from archive.accounts.operations import AccountError, create_user, reset_password, set_active
 from archive.accounts.passwords import password_problems
 from archive.audit import record
+from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.roles import Role
 
@@ -40,8 +41,6 @@ def _checked(password: str, username: str) -> str:
 @click.password_option(prompt="Password")
 def create(username, role, display_name, street, archive_no, locale, password):  # type: ignore[no-untyped-def]
     """Create a user account."""
-    from archive.catalogue.models import ArchiveFile
-
     person_id = None
     if archive_no:
         file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == archive_no.upper()))

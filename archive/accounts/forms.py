@@ -11,6 +11,7 @@ from archive.accounts.passwords import password_problems
 from archive.formutil import choices
 from archive.geo import STREETS
 from archive.i18n import LOCALES
+from archive.idnumbers import InvalidIdNumber, parse_id_number
 from archive.roles import Role
 
 ROLE_LABELS = {
@@ -94,7 +95,6 @@ class UserForm(FlaskForm):
         self.street.choices = choices(_street_choices())
 
     def validate_id_number(self, field: StringField) -> None:
-        from archive.idnumbers import InvalidIdNumber, parse_id_number
 
         if field.data:
             try:
@@ -108,8 +108,6 @@ class UserForm(FlaskForm):
 
 def parse_relatives(text: str) -> list[tuple[str, str]]:
     """``"110102… 配偶"`` lines → ``[(number, relation)]``; raises ValidationError naming the bad line."""
-    from archive.idnumbers import InvalidIdNumber, parse_id_number
-
     result = []
     for n, line in enumerate(text.splitlines(), start=1):
         parts = line.split(maxsplit=1)

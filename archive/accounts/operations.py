@@ -12,6 +12,8 @@ from archive.accounts.models import LoginFailure, User
 from archive.accounts.passwords import hash_password, needs_rehash, verify_password
 from archive.audit import record
 from archive.extensions import db
+from archive.geo import STREETS
+from archive.idnumbers import mask_id_number
 from archive.roles import Role
 from archive.timeutil import utcnow
 
@@ -38,7 +40,6 @@ class AccountError(ValueError):
 
 
 def _check_scope(role: Role, street: str | None, person_id: int | None) -> None:
-    from archive.geo import STREETS
 
     if street is not None and street not in STREETS:
         raise AccountError("bad_street", f"unknown street {street!r}")
@@ -100,7 +101,6 @@ def set_declarations(user: User, id_number: str | None, relatives: list[tuple[st
     ID numbers are returned masked: the audit trail needs to know that they changed, not what they are.
     """
     from archive.accounts.models import UserRelative
-    from archive.idnumbers import mask_id_number
 
     changes: dict[str, object] = {}
     if user.id_number != (id_number or None):

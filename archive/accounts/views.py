@@ -37,6 +37,7 @@ from archive.accounts.operations import (
 )
 from archive.accounts.passwords import hash_password, verify_password
 from archive.audit import record
+from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.formutil import ConfirmForm
 from archive.pagination import paginate
@@ -148,7 +149,6 @@ def users():  # type: ignore[no-untyped-def]
 
 
 def _person_id_for(form: UserForm) -> int | None:
-    from archive.catalogue.models import ArchiveFile
 
     archive_no = (form.person_archive_no.data or "").strip().upper()
     if not archive_no:

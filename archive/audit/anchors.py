@@ -28,6 +28,7 @@ from sqlalchemy import select
 from archive.audit.chain import Anchor
 from archive.audit.models import AuditEvent
 from archive.extensions import db
+from archive.objects import get_store
 from archive.timeutil import utcnow
 from storage import ObjectExists, ObjectStore, StorageError, open_store
 
@@ -51,8 +52,6 @@ def _configured_store(key: str, setting: str, fallback: Callable[[], ObjectStore
 
 def anchor_store() -> ObjectStore:
     """Where anchors are written: ``DANGAN_AUDIT_ANCHOR_URL``, else the page store."""
-    from archive.objects import get_store
-
     return _configured_store("dangan.anchor_store", "DANGAN_AUDIT_ANCHOR_URL", get_store)
 
 

@@ -42,6 +42,7 @@ from archive.catalogue.scope import get_file_or_404, may_see_full_id, scoped_fil
 from archive.extensions import db
 from archive.formutil import ConfirmForm
 from archive.geo import STREETS
+from archive.i18n import select_locale
 from archive.idnumbers import mask_id_number
 from archive.pagination import paginate
 from archive.roles import Role
@@ -56,7 +57,6 @@ def _partial_date(value: str | None) -> str:
     if not value:
         return ""
     date = PartialDate.from_iso(value)
-    from archive.i18n import select_locale
 
     return date.display_zh() if select_locale() == "zh_CN" else date.display_en()
 

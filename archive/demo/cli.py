@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 
 from archive.accounts.models import User
 from archive.accounts.operations import create_user
+from archive.audit import record
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, Custody
 from archive.extensions import db
+from archive.intake.service import create_job, run_job
 from archive.roles import Role
 
 DEMO_PASSWORD = "Dangan#2020"
@@ -65,7 +67,6 @@ def load_demo(people_count: int, images_for: int, seed: int, package_dir: Path) 
         "retiree", DEMO_PASSWORD, Role.RETIREE, display_name=retiree_file.person.name,
         person_id=retiree_file.person_id,
     )
-    from archive.audit import record
 
     record("demo.load", details={"files": result.imported_files, "materials": result.imported_materials,
                                  "seed": seed})
@@ -80,8 +81,6 @@ def load_demo(people_count: int, images_for: int, seed: int, package_dir: Path) 
 
 def _ingest_demo(package_dir: Path) -> None:
     """Run the demo package's page images through the real pipeline, with a progress bar."""
-    from archive.intake.service import create_job, run_job
-
     # In the demo story the district archivist ingests the package: the batch names her account, so pages
     # show her display name; "demo package" is a source label translated where it is shown.
     job = create_job([str(package_dir)], created_by=DEMO_ACCOUNTS[1][0], street=None, source="demo package")

@@ -6,6 +6,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from archive.catalogue.models import ArchiveFile, Material, Person
+from archive.extensions import db
 from archive.signals import catalogue_committed, pages_recorded
 
 __all__ = ["flush_reindex", "init_app"]
@@ -17,8 +19,6 @@ _COMMITTED = "dangan_reindex_committed"
 
 def _collect(session: Session, _flush_context: object) -> None:
     """After each flush: remember which files' catalogue data changed (their index entries name it)."""
-    from archive.catalogue.models import ArchiveFile, Material, Person
-
     ids: set[int] = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Material) and obj.file_id:
@@ -39,7 +39,6 @@ def _rolled_back(session: Session) -> None:
 
 def flush_reindex() -> int:
     """Re-index the files whose catalogue data changed in committed transactions (after the request/command)."""
-    from archive.extensions import db
     from archive.fulltext.indexing import reindex_files
 
     ids = db.session.info.pop(_COMMITTED, set()) if db.session.registry.has() else set()
@@ -72,7 +71,6 @@ def init_app(app: Flask) -> None:
 
 def _pages_recorded(app: Flask, *, file_ids: list[int]) -> None:
     """Index a file's pages as soon as they are committed (the index only ever holds committed pages)."""
-    from archive.extensions import db
     from archive.fulltext.indexing import reindex_files
 
     reindex_files(file_ids)

@@ -20,6 +20,7 @@ from archive.fulltext.errors import translate_query_error
 from archive.fulltext.highlight import mark_terms, query_terms
 from archive.fulltext.indexing import get_index
 from archive.geo import STREETS
+from archive.i18n import select_locale
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.roles import Role
 from search import QueryError
@@ -42,7 +43,6 @@ def class_label(code: str, *, with_name: bool = False) -> str:
     label = format_class_code(code)
     if not with_name:
         return label
-    from archive.i18n import select_locale
 
     try:
         class_no, subclass = parse_class_label(code)

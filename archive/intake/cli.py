@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from archive.audit import record
 from archive.extensions import db
 from archive.intake.models import IngestJob
+from archive.objects import get_store
 from ingest.errors import IngestError
 
 
@@ -110,7 +111,6 @@ def storage_verify_command(as_json: bool, quick: bool) -> None:
     Exit 1 if there is any.
     """
     from archive.intake.fixity import verify_storage
-    from archive.objects import get_store
     from storage import StorageError
 
     try:

@@ -21,6 +21,9 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
+from archive.extensions import db
+from archive.timeutil import utcnow
+
 __all__ = ["JobQueue", "get_queue", "recover_interrupted", "run_worker"]
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,6 @@ class JobQueue(Protocol):
 
 
 def _run(app: Flask, job_id: int) -> None:
-    from archive.extensions import db
     from archive.intake.service import run_job
 
     with app.app_context():
@@ -103,9 +105,7 @@ def requeue_stale(q: JobQueue, stale_minutes: float) -> list[int]:
 
     from sqlalchemy import select
 
-    from archive.extensions import db
     from archive.intake.models import IngestJob, JobStatus
-    from archive.timeutil import utcnow
 
     limit = utcnow() - dt.timedelta(minutes=stale_minutes)
     stale = list(db.session.scalars(select(IngestJob.id).where(
@@ -132,11 +132,9 @@ def recover_interrupted(app: Flask) -> tuple[list[int], list[int]]:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from archive.extensions import db
     from archive.intake.failures import owner_alive
     from archive.intake.models import IngestJob, JobStatus
     from archive.intake.service import STORE_PREFIX, mark_interrupted
-    from archive.timeutil import utcnow
 
     interrupted: list[int] = []
     with app.app_context():

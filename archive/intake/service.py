@@ -28,8 +28,10 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from archive.accounts.models import User
 from archive.audit import record
 from archive.catalogue.classes import format_class
+from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, FileStatus, Material
 from archive.extensions import db
 from archive.intake import failures
@@ -369,8 +371,6 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
 
 def _actor(job: IngestJob) -> Any | None:
     """The account that created the job (its events name that person, not the OS user of the worker)."""
-    from archive.accounts.models import User
-
     if not job.created_by:
         return None
     # Looked up once per job and session: a job records an event per file.
@@ -393,7 +393,6 @@ def _import_catalogue(job: IngestJob, sources: list[Path]) -> set[str]:
     """
     if not sources:
         return set()
-    from archive.catalogue.importer import import_paths
 
     _step(job, "import catalogue")
     result = import_paths(sources, replace=False, street_scope=job.street)

@@ -21,6 +21,7 @@ from archive.catalogue.models import ArchiveFile
 from archive.catalogue.scope import get_file_or_404, may_see_full_id
 from archive.extensions import db
 from archive.formutil import ConfirmForm
+from archive.i18n import select_locale
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.intake.failures import failure_message
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
@@ -76,7 +77,6 @@ def source_label(source: str | None) -> str:
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    from archive.i18n import select_locale
     from archive.intake.forms import STATUS_LABELS
 
     names = RULE_NAMES_ZH if select_locale() == "zh_CN" else RULE_NAMES_EN

@@ -31,8 +31,10 @@ from sqlalchemy import func, select
 from archive.access import requires
 from archive.accounts.forms import ROLE_LABELS
 from archive.accounts.models import User
+from archive.audit.anchors import anchor_read_store
 from archive.audit.models import AuditEvent, AuditFlag
 from archive.audit.recorder import record
+from archive.audit.verify import verify_log
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.formutil import ConfirmForm
@@ -201,8 +203,6 @@ def user_activity(username: str):  # type: ignore[no-untyped-def]
 @bp.route("/chain")
 @requires(Role.AUDITOR)
 def chain():  # type: ignore[no-untyped-def]
-    from archive.audit.anchors import anchor_read_store
-    from archive.audit.verify import verify_log
     from storage import StorageError
 
     store_error = None
