@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin}
-"$PY/pybabel" extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 120 -o archive/translations/messages.pot archive
+"$PY/pybabel" extract -F babel.cfg -k _l -k lazy_gettext -k msg -k pmsg:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output -w 120 -o archive/translations/messages.pot archive
 for lang in zh_Hans_CN; do
   if [ -f "archive/translations/$lang/LC_MESSAGES/messages.po" ]; then
     "$PY/pybabel" update -i archive/translations/messages.pot -d archive/translations -l "$lang" --no-fuzzy-matching -w 120

@@ -14,3 +14,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(catalogue_cli)
+
+    @app.context_processor
+    def _column_labels() -> dict[str, object]:
+        from archive.catalogue.columns import column_label
+
+        return {"column_label": column_label}

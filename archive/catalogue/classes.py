@@ -17,6 +17,8 @@ import logging
 import re
 import unicodedata
 
+from archive.messages import Message, msg
+
 __all__ = [
     "CHINESE_NUMERALS",
     "CLASS_NAMES",
@@ -118,15 +120,19 @@ _LABEL = re.compile(
 class InvalidClassLabel(ValueError):
     """A class label that names no class of the scheme.
 
-    ``str(exc)`` is a complete user-facing message in Chinese; ``detail`` is the
-    part after the colon, ``value`` what was given.
+    ``message`` is the whole user-facing message (a :class:`~archive.messages.Message`, said in the
+    reader's language by ``str(exc)``); ``detail`` is the part after the colon, ``value`` what was given.
     """
 
-    def __init__(self, value: object, detail: str) -> None:
+    def __init__(self, value: object, detail: Message) -> None:
         shown = "" if value is None else str(value).strip()
-        super().__init__(f"类号“{shown}”无效：{detail}" if shown else detail)
         self.value = value
         self.detail = detail
+        self.message = msg("Class “%(value)s” is invalid: %(detail)s", value=shown, detail=detail) if shown else detail
+        super().__init__(self.message.text)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def class_numeral(n: int) -> str:
@@ -134,7 +140,7 @@ def class_numeral(n: int) -> str:
     try:
         return CHINESE_NUMERALS[n]
     except KeyError:
-        raise InvalidClassLabel(n, "大类只能是1–10") from None
+        raise InvalidClassLabel(n, msg("the class must be 1–10")) from None
 
 
 def is_valid_class(class_no: int, subclass: int = 0) -> bool:
@@ -200,13 +206,15 @@ def _number(token: str) -> int | None:
 
 def _check(class_no: int, subclass: int, value: object) -> None:
     if class_no not in CLASS_NAMES:
-        raise InvalidClassLabel(value, "大类只能是1–10（一至十）")
+        raise InvalidClassLabel(value, msg("the class must be 1–10"))
     if subclass == 0:
         return
     if class_no not in _SUBCLASSED:
-        raise InvalidClassLabel(value, f"第{class_no}类没有子类（只有第4类和第9类分子类）")
+        raise InvalidClassLabel(value, msg("class %(n)s has no sub-classes (only classes 4 and 9 have them)",
+                                           n=class_no))
     if not 1 <= subclass <= _MAX_SUBCLASS:
-        raise InvalidClassLabel(value, f"第{class_no}类的子类只能是1–{_MAX_SUBCLASS}")
+        raise InvalidClassLabel(value, msg("the sub-classes of class %(n)s are 1–%(max)s", n=class_no,
+                                           max=_MAX_SUBCLASS))
 
 
 def _text_of_number(value: int | float) -> str:
@@ -229,27 +237,27 @@ def parse_class_label(value: object) -> tuple[int, int]:
     including a sub-class on a class that has none (``3-1``) or out of range (``4-5``).
     """
     if value is None:
-        raise InvalidClassLabel(value, "类号为空")
+        raise InvalidClassLabel(value, msg("the class is empty"))
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise InvalidClassLabel(value, "应为1–10的类号，如“4-1”或“四-1”")
+        raise InvalidClassLabel(value, msg("write a class from 1 to 10, like “4-1” (Chinese numerals work too)"))
     raw = _text_of_number(value) if isinstance(value, (int, float)) else value
     text = unicodedata.normalize("NFKC", raw).translate(_WRAPPERS)
     text = "".join(text.split())
     if not text:
-        raise InvalidClassLabel(value, "类号为空")
+        raise InvalidClassLabel(value, msg("the class is empty"))
     # '（四）' and '(4-1)': a label wrapped whole in brackets.
     while text.startswith("(") and text.endswith(")") and text.count("(") == 1:
         text = text[1:-1]
     text = text.translate(_SEPARATORS)
     match = _LABEL.match(text)
     if match is None:
-        raise InvalidClassLabel(value, "无法识别，应写作“4”“4-1”或“四”“四-1”")
+        raise InvalidClassLabel(value, msg("not understood; write “4” or “4-1” (Chinese numerals work too)"))
     class_no = _number(match["cls"])
     sub_token = match["sub"] or match["psub"]
     subclass = _number(sub_token) if sub_token else 0
     if class_no is None or subclass is None:
-        raise InvalidClassLabel(value, "无法识别的中文数字")
+        raise InvalidClassLabel(value, msg("a Chinese numeral that is not understood"))
     if sub_token and subclass == 0:
-        raise InvalidClassLabel(value, "子类不能是0")
+        raise InvalidClassLabel(value, msg("the sub-class cannot be 0"))
     _check(class_no, subclass, value)
     return class_no, subclass

@@ -26,6 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from archive.messages import Message, msg
+
 __all__ = [
     "MIN_YEAR",
     "InvalidDate",
@@ -47,16 +49,21 @@ _MONTHS_EN = (
 class InvalidDate(ValueError):
     """A date that cannot be read or cannot be true.
 
-    ``str(exc)`` is a complete user-facing message in Chinese; ``detail`` is the part
-    after the colon (so callers can name the column instead of “日期”), ``reason`` a
-    stable key: ``format``, ``month``, ``day``, ``too_early`` or ``future``.
+    ``message`` is the whole user-facing message (a :class:`~archive.messages.Message`, said in the
+    reader's language by ``str(exc)``); ``detail`` is the part after the colon (so callers can name
+    the column instead of “date”), ``reason`` a stable key: ``format``, ``month``, ``day``,
+    ``too_early`` or ``future``.
     """
 
-    def __init__(self, value: object, detail: str, reason: str = "format") -> None:
-        super().__init__(f"日期“{_shown(value)}”无效：{detail}")
+    def __init__(self, value: object, detail: Message, reason: str = "format") -> None:
         self.value = value
         self.detail = detail
         self.reason = reason
+        self.message = msg("Date “%(value)s” is invalid: %(detail)s", value=_shown(value), detail=detail)
+        super().__init__(self.message.text)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def _shown(value: object) -> str:
@@ -87,19 +94,20 @@ class PartialDate:
             if part is not None and (isinstance(part, bool) or not isinstance(part, int)):
                 raise TypeError(f"PartialDate.{name} must be an int, not {type(part).__name__}")
         if not 1 <= self.year <= 9999:
-            raise InvalidDate(self.year, "年份超出范围", "format")
+            raise InvalidDate(self.year, msg("the year is out of range"), "format")
         if self.month is None:
             if self.day is not None:
-                raise InvalidDate(f"{self.year}-?-{self.day}", "有日无月", "format")
+                raise InvalidDate(f"{self.year}-?-{self.day}", msg("a day without a month"), "format")
             return
         if not 1 <= self.month <= 12:
-            raise InvalidDate(f"{self.year}-{self.month}", "月份只能是1–12", "month")
+            raise InvalidDate(f"{self.year}-{self.month}", msg("the month must be 1–12"), "month")
         if self.day is not None:
             last = calendar.monthrange(self.year, self.month)[1]
             if not 1 <= self.day <= last:
                 raise InvalidDate(
                     f"{self.year}-{self.month}-{self.day}",
-                    f"{self.year}年{self.month}月没有{self.day}日（该月只有{last}天）",
+                    msg("%(year)s-%(month)s has no day %(day)s (that month has %(last)s days)", year=self.year,
+                        month=self.month, day=self.day, last=last),
                     "day",
                 )
 
@@ -110,7 +118,7 @@ class PartialDate:
         """Inverse of :attr:`iso`: ``1985``, ``1985-03`` or ``1985-03-12``."""
         match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", (text or "").strip())
         if match is None:
-            raise InvalidDate(text, "应为YYYY、YYYY-MM或YYYY-MM-DD")
+            raise InvalidDate(text, msg("write YYYY, YYYY-MM or YYYY-MM-DD"))
         year, month, day = match.groups()
         return cls(int(year), int(month) if month else None, int(day) if day else None)
 
@@ -239,7 +247,7 @@ def _parse_digits(value: object, digits: str) -> PartialDate:
     """``1985``, ``198503`` or ``19850312``."""
     match = _COMPACT.fullmatch(digits)
     if match is None:
-        raise InvalidDate(value, "应为4位年份、6位年月或8位年月日")
+        raise InvalidDate(value, msg("write a 4-digit year, 6 digits for year and month or 8 for a day"))
     year, month, day = match.groups()
     return _from_parts(value, int(year), int(month) if month else None, int(day) if day else None)
 
@@ -251,7 +259,8 @@ def _parse_float(value: float) -> PartialDate:
     text = format(value, ".10g")
     whole, _, frac = text.partition(".")
     if len(whole) != 4 or not whole.isdigit() or len(frac) not in (1, 2):
-        raise InvalidDate(value, "无法识别的数字日期，请把日期写成文本，如“1985.03.12”")
+        raise InvalidDate(value, msg("a number that is not understood as a date; write the date as text, like "
+                                      "“1985.03.12”"))
     # 1985.1 may have been typed 1985.10: the cell lost the zero, and January is all we can read.
     return _from_parts(value, int(whole), int(frac), None)
 
@@ -273,9 +282,10 @@ def _parse_text(value: object, raw: str) -> PartialDate:
         month = _cn_small(match["m"]) if match["m"] else None
         day = _cn_small(match["d"]) if match["d"] else None
         if (match["m"] and month is None) or (match["d"] and day is None):
-            raise InvalidDate(value, "无法识别的中文数字")
+            raise InvalidDate(value, msg("a Chinese numeral that is not understood"))
         return _from_parts(value, year, month, day)
-    raise InvalidDate(value, "无法识别的日期写法，应如“1985-03-12”“1985.3”“1985年3月”或“1985”")
+    raise InvalidDate(value, msg("a way of writing a date that is not understood; write it like “1985-03-12”, "
+                                  "“1985.3” or “1985”"))
 
 
 def parse_partial_date(value: Any, *, today: dt.date | None = None) -> PartialDate | None:
@@ -297,20 +307,20 @@ def parse_partial_date(value: Any, *, today: dt.date | None = None) -> PartialDa
     if isinstance(value, dt.datetime | dt.date):
         result = PartialDate.from_date(value)
     elif isinstance(value, bool):
-        raise InvalidDate(value, "不是日期")
+        raise InvalidDate(value, msg("not a date"))
     elif isinstance(value, int):
         result = _parse_digits(value, str(value))
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise InvalidDate(value, "不是日期")
+            raise InvalidDate(value, msg("not a date"))
         result = _parse_float(value)
     elif isinstance(value, str):
         result = _parse_text(value, value)
     else:
-        raise InvalidDate(value, "不是日期")
+        raise InvalidDate(value, msg("not a date"))
     if result.year < MIN_YEAR:
-        raise InvalidDate(value, f"年份早于{MIN_YEAR}年", "too_early")
+        raise InvalidDate(value, msg("the year is before %(min)s", min=MIN_YEAR), "too_early")
     today = today or dt.date.today()
     if result.as_date_floor() > today:
-        raise InvalidDate(value, f"晚于今天（{today.isoformat()}）", "future")
+        raise InvalidDate(value, msg("it is after today (%(today)s)", today=today.isoformat()), "future")
     return result

@@ -28,6 +28,7 @@ from archive.catalogue.models import ArchiveFile, Custody, FileStatus, Material,
 from archive.catalogue.routing import responsible_street
 from archive.catalogue.sheets import CatalogueRow, PersonRow, SheetData, SheetError, read_sources
 from archive.extensions import db
+from archive.messages import msg
 
 __all__ = ["ImportResult", "import_paths", "import_sheets"]
 
@@ -110,7 +111,8 @@ def _import_one(
                 sheet,
                 row_no,
                 "档号",
-                f"档号 {archive_no} 已有目录（{len(file.materials)} 条）；如需覆盖请使用“替换已有目录”",
+                msg("File %(no)s already has a catalogue (%(n)s rows); to overwrite it, choose “replace catalogues "
+                    "that already exist”", no=archive_no, n=len(file.materials)),
                 archive_no,
                 "catalogue_exists",
             )
@@ -125,7 +127,8 @@ def _import_one(
         if holder is not None:
             p = people[0]
             result.errors.append(
-                SheetError(p.sheet, p.row, "身份证号", f"身份证号已属于档号 {holder} 的人员", archive_no, "duplicate")
+                SheetError(p.sheet, p.row, "身份证号", msg("The ID number belongs to the person of file %(no)s",
+                                                          no=holder), archive_no, "duplicate")
             )
             return
     new_person = False
@@ -186,16 +189,19 @@ def _scope_errors(
         sheet, row_no = _first_row(rows, people)
         file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == archive_no))
         if file is not None and file.street != scope:
-            errors.append(SheetError(sheet, row_no, "档号", f"档号 {archive_no} 不属于{scope}街道，不在您的权限范围内",
-                                     archive_no, "out_of_scope"))
+            errors.append(SheetError(sheet, row_no, "档号",
+                                     msg("File %(no)s is not of %(street)s street: it is outside your scope",
+                                         no=archive_no, street=scope), archive_no, "out_of_scope"))
             continue
         after = _street_after(file, people)
         if after != scope:
-            where = f"将归属{after}街道" if after else "将不属于任何街道"
+            where = (msg("would belong to %(street)s street", street=after) if after
+                     else msg("would belong to no street"))
             column = "户籍街道" if people else "档号"
             line = people[0].row if people else row_no
             errors.append(SheetError(people[0].sheet if people else sheet, line, column,
-                                     f"导入后档号 {archive_no} {where}，不在您的权限范围内（{scope}街道）",
+                                     msg("After the import file %(no)s %(where)s, outside your scope (%(street)s "
+                                         "street)", no=archive_no, where=where, street=scope),
                                      archive_no, "out_of_scope"))
     return errors
 
@@ -228,7 +234,8 @@ def import_sheets(data: SheetData, *, replace: bool = False, street_scope: str |
             log.warning("import of %s refused by the database: %s", archive_no, exc.orig)
             sheet, row_no = _first_row(rows_by_no[archive_no], people_by_no[archive_no])
             result.errors.append(
-                SheetError(sheet, row_no, "档号", f"档号 {archive_no} 与已有数据冲突（如身份证号重复），未导入",
+                SheetError(sheet, row_no, "档号", msg("File %(no)s conflicts with data already there (such as a "
+                                                   "duplicate ID number) and was not imported", no=archive_no),
                            archive_no, "conflict")
             )
     return result

@@ -60,8 +60,10 @@ from typing import Any, Literal
 import openpyxl
 
 from archive.catalogue.classes import InvalidClassLabel, parse_class_label
+from archive.catalogue.columns import column_label, sheet_label
 from archive.catalogue.dates import InvalidDate, PartialDate, parse_partial_date
 from archive.idnumbers import InvalidIdNumber, parse_id_number
+from archive.messages import Message, msg, pmsg
 
 __all__ = [
     "CATALOGUE_COLUMNS",
@@ -102,7 +104,6 @@ _COLUMNS: dict[Kind, tuple[str, ...]] = {
 }
 _REQUIRED: dict[Kind, frozenset[str]] = {"catalogue": CATALOGUE_REQUIRED, "people": PEOPLE_REQUIRED}
 _KIND_BY_NAME: dict[str, Kind] = {CATALOGUE_SHEET: "catalogue", PEOPLE_SHEET: "people"}
-_KIND_ZH: dict[Kind, str] = {"catalogue": CATALOGUE_SHEET, "people": PEOPLE_SHEET}
 
 # Other names sending units give the same columns.
 _ALIASES = {
@@ -139,7 +140,6 @@ _MAX_LENGTH = {
 }
 
 _SEX = {"男": "M", "男性": "M", "M": "M", "MALE": "M", "女": "F", "女性": "F", "F": "F", "FEMALE": "F"}
-_SEX_ZH = {"M": "男", "F": "女"}
 _LEVELS = {
     "央属": "central", "中央": "central", "央企": "central", "中央企业": "central", "CENTRAL": "central",
     "市属": "municipal", "市管": "municipal", "市级": "municipal", "MUNICIPAL": "municipal",
@@ -157,13 +157,14 @@ _SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 _HEADER_SEARCH_ROWS = 10
 _PLAIN_PEOPLE_COLUMNS = ("原单位", "户籍区", "户籍街道", "常住区", "常住街道")
 
-_NO_SHEETS = "文件夹中没有目录或人员表（目录.xlsx、目录.csv、人员.xlsx、人员.csv）"
-_MISSING_ARCHIVE_NO = "档号为空（如果档号是合并单元格，请取消合并并在每一行填写档号）"
+_NO_SHEETS = msg("The folder holds no catalogue or people sheet (目录.xlsx, 目录.csv, 人员.xlsx, 人员.csv)")
+_MISSING_ARCHIVE_NO = msg("The file no. is empty (if it is a merged cell, unmerge it and write the number on every "
+                          "row)")
 #: What a 档号 looks like unless ``DANGAN_ARCHIVE_NO_PATTERN`` says otherwise: letters, digits or Chinese
 #: characters, joined by ``-`` ``_`` ``.`` (``XC-2020-000123``, ``西城-1985-12``); never only punctuation.
 DEFAULT_ARCHIVE_NO_PATTERN = r"[0-9A-Z\u3400-\u9fff](?:[0-9A-Z\u3400-\u9fff._-]*[0-9A-Z\u3400-\u9fff])?"
 MAX_PAGES = 9999  # the form's limit too (MaterialForm.pages)
-_BAD_ARCHIVE_NO = '含有空格或不能用作文件夹名的字符（\\ / : * ? " < > |）'
+_BAD_ARCHIVE_NO = '\\ / : * ? " < > |'
 
 
 # -- public types ----------------------------------------------------------------------------------------
@@ -176,13 +177,19 @@ class SheetError:
     sheet: str
     row: int | None
     field: str | None
-    message: str
+    message: Message
     archive_no: str | None = None
     code: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """The four facts a report shows: sheet, row, field, message."""
-        return {"sheet": self.sheet, "row": self.row, "field": self.field, "message": self.message}
+        """The four facts a report shows: sheet, row, field, message (said in the reader's language)."""
+        return {"sheet": self.sheet, "row": self.row, "field": str(column_label(self.field)) if self.field else None,
+                "message": str(self.message)}
+
+    def as_json(self) -> dict[str, Any]:
+        """What is stored (a job's summary): the column key and the message as code and parameters."""
+        return {"sheet": self.sheet, "row": self.row, "field": self.field, "code": self.code,
+                "archive_no": self.archive_no, "message": self.message.as_json()}
 
 
 @dataclass(frozen=True)
@@ -367,15 +374,15 @@ class _Table:
 class _Unreadable(Exception):
     """Raised inside this module for a file that yields no tables; turned into a SheetError."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: Message) -> None:
+        super().__init__(message.text)
         self.code = code
         self.message = message
 
 
 def _decode(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
-        raise _Unreadable("unreadable_file", "这是Excel等压缩文件，不是CSV：请使用.xlsx扩展名")
+        raise _Unreadable("unreadable_file", msg("This is a compressed file such as Excel, not a CSV: name it .xlsx"))
     # Excel on Chinese Windows saves CSV as GB18030 (GBK); elsewhere UTF-8, often with a BOM.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -385,14 +392,14 @@ def _decode(data: bytes) -> str:
         # NUL never appears in a text CSV; it means UTF-16 or a binary file decoded by luck.
         if "\x00" not in text:
             return text
-    raise _Unreadable("encoding", "无法识别CSV文件的编码：请另存为UTF-8或GB18030（GBK）编码的CSV")
+    raise _Unreadable("encoding", msg("The CSV file's encoding is not recognised: save it as UTF-8 or GB18030 (GBK)"))
 
 
 def _csv_tables(path: Path, kind: Kind | None) -> list[_Table]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _Unreadable("unreadable_file", f"无法打开文件：{exc.strerror or exc}") from exc
+        raise _Unreadable("unreadable_file", msg("Cannot open the file: %(e)s", e=str(exc.strerror or exc))) from exc
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     # Some tools export "CSV" with tabs or semicolons; the header line tells which.
@@ -402,7 +409,7 @@ def _csv_tables(path: Path, kind: Kind | None) -> list[_Table]:
     try:
         rows = _non_empty(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise _Unreadable("unreadable_file", f"CSV格式错误：{exc}") from exc
+        raise _Unreadable("unreadable_file", msg("The CSV is malformed: %(e)s", e=str(exc))) from exc
     return [_Table(path.name, kind or _identify_rows(rows), rows)]
 
 
@@ -425,12 +432,12 @@ def _workbook_tables(path: Path, kind: Kind | None) -> list[_Table]:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
             log.warning("cannot open workbook %s: %r", path, exc)
-            raise _Unreadable("unreadable_file", "无法打开Excel文件：文件已损坏或不是.xlsx格式") from exc
+            raise _Unreadable("unreadable_file", msg("Cannot open the Excel file: it is damaged or not .xlsx")) from exc
         try:
             tables = _sheets_of(path, workbook, kind)
         except Exception as exc:
             log.warning("cannot read workbook %s: %r", path, exc)
-            raise _Unreadable("unreadable_file", "无法读取Excel文件：文件已损坏") from exc
+            raise _Unreadable("unreadable_file", msg("Cannot read the Excel file: it is damaged")) from exc
         finally:
             workbook.close()
     for warning in caught:
@@ -492,7 +499,7 @@ class _Reader:
         self._id_at: dict[str, tuple[str, str, int]] = {}
 
     def error(
-        self, sheet: str, code: str, message: str, row: int | None = None, column: str | None = None
+        self, sheet: str, code: str, message: Message, row: int | None = None, column: str | None = None
     ) -> None:
         """Record a problem of a whole file, sheet or header (no 档号 to blame)."""
         self.errors.append(SheetError(sheet, row, column, message, None, code))
@@ -507,7 +514,7 @@ class _Reader:
         if path.is_dir():
             self._add_folder(path)
         elif not path.is_file():
-            self.error(path.name or str(path), "unreadable_file", "文件不存在")
+            self.error(path.name or str(path), "unreadable_file", msg("The file does not exist"))
         elif self._add_file(path, in_folder=False):
             self._yielded.add(key)
 
@@ -522,7 +529,8 @@ class _Reader:
                 continue
             if kind in chosen:
                 first = chosen[kind].name
-                self.error(p.name, "ambiguous_source", f"与{first}重复，只读取{first}")
+                self.error(p.name, "ambiguous_source",
+                           msg("The same sheet as %(first)s: only %(first)s is read", first=first))
                 self._seen.add(p.resolve())
             else:
                 chosen[kind] = p
@@ -549,9 +557,10 @@ class _Reader:
             elif suffix == ".csv":
                 tables = _csv_tables(path, kind)
             elif suffix == ".xls":
-                raise _Unreadable("unreadable_file", "不支持旧版Excel（.xls）文件：请另存为.xlsx或CSV")
+                raise _Unreadable("unreadable_file",
+                                  msg("Old Excel files (.xls) are not read: save it as .xlsx or CSV"))
             else:
-                raise _Unreadable("unreadable_file", "不是电子表格：只能读取.xlsx或.csv文件")
+                raise _Unreadable("unreadable_file", msg("Not a spreadsheet: only .xlsx and .csv files are read"))
         except _Unreadable as exc:
             log.warning("cannot read %s: %s (%s)", path, exc.message, exc.code)
             self.error(path.name, exc.code, exc.message)
@@ -561,7 +570,9 @@ class _Reader:
             if in_folder:
                 log.info("ignoring %s: neither a 目录 nor a 人员 sheet", path)
                 return False
-            self.error(path.name, "unknown_sheet", "无法识别：文件名和表头都不是目录表或人员表")
+            self.error(path.name, "unknown_sheet",
+                       msg("Not recognised: neither the file name nor the header is that of a catalogue or people "
+                           "sheet"))
             return True
         for table in tables:
             self._read_table(table)
@@ -575,7 +586,7 @@ class _Reader:
             return
         if not table.rows:
             if kind == "catalogue":
-                self.error(table.label, "empty_sheet", "目录表是空的，没有表头")
+                self.error(table.label, "empty_sheet", msg("The catalogue sheet is empty: it has no header"))
             return
         # A title row (e.g. “某某公司职工档案目录”) may sit above the header.
         candidates = enumerate(table.rows[:_HEADER_SEARCH_ROWS])
@@ -588,13 +599,15 @@ class _Reader:
             if key not in known:
                 continue
             if key in columns:
-                message = f"表头中“{key}”列出现了两次，只读取第一列"
+                message = msg("The header has the “%(column)s” column twice: only the first is read",
+                              column=column_label(key))
                 self.error(table.label, "duplicate_column", message, header_row, key)
                 continue
             columns[key] = index
         missing = [c for c in known if c in _REQUIRED[kind] and c not in columns]
         for column in missing:
-            message = f"{_KIND_ZH[kind]}表缺少“{column}”列"
+            message = msg("The %(sheet)s sheet has no “%(column)s” column", sheet=sheet_label(kind),
+                          column=column_label(column))
             self.error(table.label, "missing_column", message, header_row, column)
         if missing:
             return
@@ -615,17 +628,22 @@ class _Reader:
         problems: list[SheetError] = []
         archive_no = normalise_archive_no(cells.get("档号")) or None
 
-        def add(column: str, code: str, message: str) -> None:
+        def add(column: str, code: str, message: Message) -> None:
             problems.append(SheetError(sheet, number, column, message, archive_no, code))
 
         if archive_no is None:
             add("档号", "missing_archive_no", _MISSING_ARCHIVE_NO)
         elif _BAD_ARCHIVE_CHARS.search(archive_no) or archive_no in (".", ".."):
-            add("档号", "bad_archive_no", f"档号“{archive_no}”{_BAD_ARCHIVE_NO}")
+            add("档号", "bad_archive_no",
+                msg("File no. “%(no)s” holds a space or a character that no folder name may hold (%(chars)s)",
+                    no=archive_no, chars=_BAD_ARCHIVE_NO))
         elif len(archive_no) > _MAX_LENGTH["档号"]:
-            add("档号", "bad_archive_no", f"档号“{archive_no}”过长（最多{_MAX_LENGTH['档号']}个字符）")
+            add("档号", "bad_archive_no",
+                msg("File no. “%(no)s” is too long (at most %(max)s characters)", no=archive_no,
+                    max=_MAX_LENGTH["档号"]))
         elif not self.archive_no_re.fullmatch(archive_no):
-            add("档号", "bad_archive_no", f"档号“{archive_no}”不符合档号格式（字母、数字或汉字，以 - _ . 连接）")
+            add("档号", "bad_archive_no", msg("File no. “%(no)s” is not in the form of a file no. (letters, digits or "
+                                             "Chinese characters joined by - _ .)", no=archive_no))
         return archive_no, problems, add
 
     def _date(self, cells: dict[str, Any], column: str, add: _Add) -> PartialDate | None:
@@ -633,14 +651,16 @@ class _Reader:
         try:
             return parse_partial_date(value, today=self.today)
         except InvalidDate as exc:
-            add(column, "bad_date", f"{column}“{_text(value)}”无效：{exc.detail}")
+            add(column, "bad_date", msg("%(column)s “%(value)s” is invalid: %(detail)s", column=column_label(column),
+                                       value=_text(value), detail=exc.detail))
             return None
 
     @staticmethod
     def _check_length(column: str, text: str, add: _Add) -> None:
         limit = _MAX_LENGTH.get(column)
         if limit is not None and len(text) > limit:
-            add(column, "too_long", f"{column}过长（{len(text)}个字，最多{limit}个字）")
+            add(column, "too_long", msg("%(column)s is too long (%(n)s characters, at most %(max)s)",
+                                       column=column_label(column), n=len(text), max=limit))
 
     def _catalogue_row(self, sheet: str, number: int, cells: dict[str, Any]) -> None:
         archive_no, problems, add = self._row_start(sheet, number, cells)
@@ -651,28 +671,31 @@ class _Reader:
         try:
             class_no, subclass = parse_class_label(raw_class)
         except InvalidClassLabel as exc:
-            add("类号", "bad_class", str(exc))
+            add("类号", "bad_class", exc.message)
         if len(original_label) > _MAX_LENGTH["类号"]:
             column = ORIGINAL_LABEL_COLUMN if _text(cells.get(ORIGINAL_LABEL_COLUMN)) else "类号"
-            add(column, "too_long", f"{column}过长（最多{_MAX_LENGTH['类号']}个字）")
+            add(column, "too_long", msg("%(column)s is too long (at most %(max)s characters)",
+                                       column=column_label(column), max=_MAX_LENGTH["类号"]))
 
         raw_seq = cells.get("序号")
         seq = None
         if _is_blank(raw_seq):
-            add("序号", "bad_seq", "序号为空")
+            add("序号", "bad_seq", msg("The No. is empty"))
         else:
             try:
                 seq = _int(raw_seq)
             except ValueError:
-                add("序号", "bad_seq", f"序号“{_text(raw_seq)}”无效：应为正整数")
+                add("序号", "bad_seq", msg("No. “%(value)s” is invalid: it must be a positive whole number",
+                                        value=_text(raw_seq)))
             else:
                 if seq < 1:
-                    add("序号", "bad_seq", f"序号“{_text(raw_seq)}”无效：应为正整数")
+                    add("序号", "bad_seq", msg("No. “%(value)s” is invalid: it must be a positive whole number",
+                                        value=_text(raw_seq)))
                     seq = None
 
         title = _collapse(_text(cells.get("材料名称")))
         if not title:
-            add("材料名称", "missing_title", "材料名称为空")
+            add("材料名称", "missing_title", msg("The title is empty"))
         self._check_length("材料名称", title, add)
 
         formed = self._date(cells, "材料形成时间", add)
@@ -683,13 +706,16 @@ class _Reader:
             try:
                 pages = _int(raw_pages, suffix="页")
             except ValueError:
-                add("页数", "bad_pages", f"页数“{_text(raw_pages)}”无效：应为0或正整数")
+                add("页数", "bad_pages", msg("Pages “%(value)s” is invalid: it must be 0 or a positive whole number",
+                                           value=_text(raw_pages)))
             else:
                 if pages < 0:
-                    add("页数", "bad_pages", f"页数“{_text(raw_pages)}”无效：不能是负数")
+                    add("页数", "bad_pages",
+                        msg("Pages “%(value)s” is invalid: it cannot be negative", value=_text(raw_pages)))
                     pages = None
                 elif pages > MAX_PAGES:
-                    add("页数", "bad_pages", f"页数“{_text(raw_pages)}”超出范围：应为0到{MAX_PAGES}")
+                    add("页数", "bad_pages", msg("Pages “%(value)s” is out of range: it must be 0 to %(max)s",
+                                               value=_text(raw_pages), max=MAX_PAGES))
                     pages = None
 
         remarks = _collapse(_text(cells.get("备注")))
@@ -702,7 +728,8 @@ class _Reader:
                 self._material_at[key] = (sheet, number)
             else:
                 where = _where(earlier, sheet)
-                message = f"档号{archive_no}中类号“{original_label}”序号{seq}重复（{where}已有）"
+                message = msg("File %(no)s has class “%(label)s” No. %(seq)s twice (already in %(where)s)",
+                              no=archive_no, label=original_label, seq=seq, where=where)
                 add("序号", "duplicate", message)
 
         self.errors.extend(problems)
@@ -730,7 +757,7 @@ class _Reader:
 
         name = _person_name(cells.get("姓名"))
         if not name:
-            add("姓名", "missing_name", "姓名为空")
+            add("姓名", "missing_name", msg("The name is empty"))
         self._check_length("姓名", name, add)
 
         raw_sex = cells.get("性别")
@@ -738,12 +765,13 @@ class _Reader:
         if not _is_blank(raw_sex):
             sex = _SEX.get(_token(raw_sex))
             if sex is None:
-                add("性别", "bad_sex", f"性别“{_text(raw_sex)}”无效：应为男或女")
+                add("性别", "bad_sex", msg("Sex “%(value)s” is invalid: write 男 or 女 (M or F)", value=_text(raw_sex)))
 
         birth_date = self._date(cells, "出生日期", add)
         retired_on = self._date(cells, "退休时间", add)
         if birth_date and retired_on and retired_on.as_date_ceiling() < birth_date.as_date_floor():
-            add("退休时间", "bad_date", f"退休时间“{retired_on.iso}”早于出生日期“{birth_date.iso}”")
+            add("退休时间", "bad_date", msg("Retired “%(retired)s” is before the date of birth “%(born)s”",
+                                             retired=retired_on.iso, born=birth_date.iso))
 
         id_number = self._id_number(cells.get("身份证号"), sex, birth_date, add)
 
@@ -752,7 +780,8 @@ class _Reader:
         if not _is_blank(raw_level):
             level = _LEVELS.get(_token(raw_level))
             if level is None:
-                message = f"单位层级“{_text(raw_level)}”无效：应为央属、市属或区属"
+                message = msg("Employer level “%(value)s” is invalid: write 央属, 市属 or 区属 (central, municipal "
+                              "or district)", value=_text(raw_level))
                 add("单位层级", "bad_employer_level", message)
 
         raw_party = cells.get("党员")
@@ -760,7 +789,8 @@ class _Reader:
         if not _is_blank(raw_party):
             party = _PARTY.get(_token(raw_party))
             if party is None:
-                add("党员", "bad_party_member", f"党员“{_text(raw_party)}”无效：应为是或否")
+                add("党员", "bad_party_member", msg("Party member “%(value)s” is invalid: write 是 or 否 (yes or no)",
+                                                   value=_text(raw_party)))
 
         texts = {c: _collapse(_text(cells.get(c))) for c in _PLAIN_PEOPLE_COLUMNS}
         for column, text in texts.items():
@@ -771,14 +801,16 @@ class _Reader:
             if earlier is None:
                 self._person_at[archive_no] = (sheet, number)
             else:
-                add("档号", "duplicate", f"档号{archive_no}在人员表中重复（{_where(earlier, sheet)}已有）")
+                add("档号", "duplicate", msg("File %(no)s is twice in the people sheet (already in %(where)s)",
+                                            no=archive_no, where=_where(earlier, sheet)))
             if id_number:
                 owner = self._id_at.get(id_number)
                 if owner is None:
                     self._id_at[id_number] = (archive_no, sheet, number)
                 elif owner[0] != archive_no:
                     add("身份证号", "duplicate",
-                        f"身份证号与档号{owner[0]}相同（{_where(owner[1:], sheet)}）：同一人不能有两份档案")
+                        msg("The ID number is that of file %(no)s (%(where)s): one person cannot have two files",
+                            no=owner[0], where=_where(owner[1:], sheet)))
 
         self.errors.extend(problems)
         if problems:
@@ -823,25 +855,30 @@ class _Reader:
         try:
             parsed = parse_id_number(text)
         except InvalidIdNumber as exc:
-            add("身份证号", "bad_id_number", _ID_REASONS.get(exc.reason, "身份证号无效"))
+            add("身份证号", "bad_id_number", _ID_REASONS.get(exc.reason, msg("The ID number is invalid")))
             return None
         if sex is not None and parsed.sex != sex:
             add("身份证号", "id_mismatch",
-                f"身份证号表明性别为{_SEX_ZH[parsed.sex]}，与性别“{_SEX_ZH[sex]}”不一致")
+                msg("The ID number says the sex is %(by_id)s, which disagrees with sex “%(given)s”",
+                    by_id=_SEX_LABELS[parsed.sex], given=_SEX_LABELS[sex]))
         if birth_date is not None and not birth_date.covers(parsed.birth_date):
             add("身份证号", "id_mismatch",
-                f"身份证号中的出生日期{parsed.birth_date.isoformat()}与出生日期“{birth_date.iso}”不一致")
+                msg("The date of birth in the ID number, %(by_id)s, disagrees with the date of birth “%(given)s”",
+                    by_id=parsed.birth_date.isoformat(), given=birth_date.iso))
         return parsed.number
 
 
-_ID_AS_NUMBER = "身份证号被Excel存成了数字，末几位已丢失：请把该列设为文本后重新填写"
+_ID_AS_NUMBER = msg("Excel stored the ID number as a number and its last digits are lost: format the column as text "
+                    "and enter it again")
 _ID_REASONS = {
-    "format": "身份证号格式错误：应为18位（末位可为X）或15位数字",
-    "birth_date": "身份证号中的出生日期不存在",
-    "check": "身份证号校验位错误",
+    "format": msg("The ID number is malformed: it must have 18 characters (the last may be X) or 15 digits"),
+    "birth_date": msg("The date of birth in the ID number does not exist"),
+    "check": msg("The check character of the ID number is wrong"),
 }
+_SEX_LABELS = {"M": pmsg("sex", "male"), "F": pmsg("sex", "female")}
 
 
-def _where(place: tuple[str, int], current_sheet: str) -> str:
+def _where(place: tuple[str, int], current_sheet: str) -> Message:
     sheet, row = place
-    return f"第{row}行" if sheet == current_sheet else f"{sheet}第{row}行"
+    return msg("row %(row)s", row=row) if sheet == current_sheet else msg("%(sheet)s, row %(row)s", sheet=sheet,
+                                                                            row=row)

@@ -398,7 +398,7 @@ def _import_catalogue(job: IngestJob, sources: list[Path]) -> set[str]:
     result = import_paths(sources, replace=False, street_scope=job.street)
     real = [e for e in result.errors if e.code != "catalogue_exists"]
     details: dict[str, Any] = {"files": result.imported_files, "materials": result.imported_materials,
-                               "archive_nos": result.archive_nos[:500], "errors": [e.as_dict() for e in real][:50]}
+                               "archive_nos": result.archive_nos[:500], "errors": [e.as_json() for e in real][:50]}
     if result.out_of_scope:  # nothing was written: the import refuses before its first change
         log.warning("job %s: catalogue import refused, files outside street %s: %s", job.id, job.street,
                     ", ".join(result.out_of_scope[:20]))

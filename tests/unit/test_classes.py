@@ -146,7 +146,7 @@ def test_message_names_the_label():
     with pytest.raises(InvalidClassLabel) as exc:
         parse_class_label("4-7")
     assert str(exc.value) == "类号“4-7”无效：第4类的子类只能是1–4"
-    assert exc.value.detail == "第4类的子类只能是1–4"
+    assert str(exc.value.detail) == "第4类的子类只能是1–4"
     assert exc.value.value == "4-7"
 
 

@@ -120,7 +120,7 @@ def test_rejections(value, reason, fragment):
         parse(value)
     assert exc.value.reason == reason
     assert fragment in str(exc.value)
-    assert fragment in exc.value.detail or fragment in str(exc.value)
+    assert fragment in str(exc.value.detail) or fragment in str(exc.value)
     assert isinstance(exc.value, ValueError)
 
 

@@ -206,7 +206,7 @@ def test_every_bad_field_is_reported_and_the_row_dropped(tmp_path):
         (2, "页数", "bad_pages"),
     ]
     assert all(e.archive_no == "A001" and e.sheet == "目录.xlsx:S" for e in data.errors)
-    messages = [e.message for e in data.errors]
+    messages = [str(e.message) for e in data.errors]
     assert messages[0] == "类号“4-7”无效：第4类的子类只能是1–4"
     assert messages[1] == "序号“0”无效：应为正整数"
     assert messages[2] == "材料名称为空"
@@ -247,7 +247,7 @@ def test_single_field_rejections(tmp_path, cells, field, code, fragment):
     data = read(write_xlsx(tmp_path / "目录.xlsx", {"S": [CAT_HEADER, [values[c] for c in CAT_HEADER]]}))
     err = only_error(data)
     assert (err.row, err.field, err.code) == (2, field, code)
-    assert fragment in err.message
+    assert fragment in str(err.message)
     assert data.catalogue == []
 
 
@@ -283,7 +283,7 @@ def test_row_without_archive_no_is_an_error_but_empty_rows_are_not(tmp_path):
     data = read(write_xlsx(tmp_path / "目录.xlsx", {"S": rows}))
     err = only_error(data)
     assert (err.row, err.field, err.code, err.archive_no) == (3, "档号", "missing_archive_no", None)
-    assert err.message.startswith("档号为空")
+    assert str(err.message).startswith("档号为空")
     assert data.error_archive_nos() == set()
 
 
@@ -306,7 +306,7 @@ def test_missing_required_columns_are_reported_once_on_the_header(tmp_path):
     rows = [["档号", "序号", "页数"], ["A1", 1, 3], ["A1", 2, 3]]
     data = read(write_xlsx(tmp_path / "目录.xlsx", {"S": rows}))
     assert codes(data) == [(1, "类号", "missing_column"), (1, "材料名称", "missing_column")]
-    assert data.errors[0].message == "目录表缺少“类号”列"
+    assert str(data.errors[0].message) == "目录表缺少“类号”列"
     assert data.catalogue == []
 
 
@@ -328,7 +328,7 @@ def test_duplicate_materials_flag_the_later_rows(tmp_path):
     ]
     data = read(write_xlsx(tmp_path / "目录.xlsx", {"S": rows}))
     assert codes(data) == [(3, "序号", "duplicate"), (6, "序号", "duplicate")]
-    assert "第2行已有" in data.errors[0].message
+    assert "第2行已有" in str(data.errors[0].message)
     assert [r.row for r in data.catalogue] == [2, 4, 5]
     assert data.error_archive_nos() == {"A1"}
 
@@ -339,7 +339,7 @@ def test_duplicates_are_found_across_sources(tmp_path):
     data = read(a, b)
     err = only_error(data)
     assert (err.sheet, err.row, err.code) == ("b.csv", 2, "duplicate")
-    assert "a.xlsx:目录第2行已有" in err.message
+    assert "a.xlsx:目录第2行已有" in str(err.message)
 
 
 # -- people --------------------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ def test_only_archive_no_and_name_are_required(tmp_path):
     assert (data.people[0].archive_no, data.people[0].name) == ("A1", "张三")
     data = read(write_csv(tmp_path / "人员.csv", [["档号", "性别"], ["A1", "男"]]))
     assert codes(data) == [(1, "姓名", "missing_column")]
-    assert data.errors[0].message == "人员表缺少“姓名”列"
+    assert str(data.errors[0].message) == "人员表缺少“姓名”列"
 
 
 @pytest.mark.parametrize(
@@ -459,7 +459,7 @@ def test_id_number_in_a_numeric_cell(tmp_path):
     assert data.people[0].id_number == "11010219500102123" + check_character("11010219500102123")
     err = only_error(data)
     assert (err.row, err.field, err.code) == (3, "身份证号", "bad_id_number")
-    assert "存成了数字" in err.message
+    assert "存成了数字" in str(err.message)
 
 
 @pytest.mark.parametrize(
@@ -475,7 +475,7 @@ def test_bad_id_numbers(tmp_path, id_number, message):
     data = read(write_csv(tmp_path / "人员.csv", [["档号", "姓名", "身份证号"], ["A1", "甲", id_number]]))
     err = only_error(data)
     assert (err.row, err.field, err.code, err.archive_no) == (2, "身份证号", "bad_id_number", "A1")
-    assert err.message == message
+    assert str(err.message) == message
     assert data.people == []
 
 
@@ -494,8 +494,8 @@ def test_id_number_disagreeing_with_birth_date_and_sex(tmp_path):
         (4, "身份证号", "id_mismatch"),
         (4, "身份证号", "duplicate"),
     ]
-    assert data.errors[0].message == "身份证号中的出生日期1955-03-12与出生日期“1955-04-12”不一致"
-    assert data.errors[1].message == "身份证号表明性别为女，与性别“男”不一致"
+    assert str(data.errors[0].message) == "身份证号中的出生日期1955-03-12与出生日期“1955-04-12”不一致"
+    assert str(data.errors[1].message) == "身份证号表明性别为女，与性别“男”不一致"
     assert data.people == []
 
 
@@ -519,7 +519,7 @@ def test_person_field_rejections(tmp_path, cells, field, code, fragment):
     data = read(write_xlsx(tmp_path / "人员.xlsx", {"S": rows}))
     err = only_error(data)
     assert (err.row, err.field, err.code, err.archive_no) == (2, field, code, "A001")
-    assert fragment in err.message
+    assert fragment in str(err.message)
     assert data.people == []
 
 
@@ -533,8 +533,8 @@ def test_duplicate_people(tmp_path):
     ]
     data = read(write_xlsx(tmp_path / "人员.xlsx", {"S": rows}))
     assert codes(data) == [(3, "档号", "duplicate"), (4, "身份证号", "duplicate")]
-    assert "第2行已有" in data.errors[0].message
-    assert "档号A1" in data.errors[1].message
+    assert "第2行已有" in str(data.errors[0].message)
+    assert "档号A1" in str(data.errors[1].message)
     assert [p.archive_no for p in data.people] == ["A1", "A3"]
     assert data.error_archive_nos() == {"A1", "A2"}
 
@@ -655,7 +655,7 @@ def test_csv_in_no_known_encoding(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     err = only_error(read(path))
     assert (err.sheet, err.row, err.field, err.code) == ("目录.csv", None, None, "encoding")
-    assert "UTF-8" in err.message and "GB18030" in err.message
+    assert "UTF-8" in str(err.message) and "GB18030" in str(err.message)
 
 
 def test_utf16_csv_is_an_encoding_error(tmp_path):
@@ -689,7 +689,7 @@ def test_unreadable_files_give_one_error(tmp_path, name, content):
     path.write_bytes(content)
     err = only_error(read(path))
     assert (err.sheet, err.row, err.field, err.code) == (name, None, None, "unreadable_file")
-    assert err.message
+    assert str(err.message)
 
 
 def test_truncated_xlsx(tmp_path):
@@ -731,7 +731,7 @@ def test_openpyxl_warnings_do_not_make_a_file_unreadable(tmp_path):
 
 def test_missing_path(tmp_path):
     err = only_error(read(tmp_path / "目录.xlsx"))
-    assert (err.sheet, err.code, err.message) == ("目录.xlsx", "unreadable_file", "文件不存在")
+    assert (err.sheet, err.code, str(err.message)) == ("目录.xlsx", "unreadable_file", "文件不存在")
 
 
 def test_folder_reads_the_named_files_and_ignores_the_rest(tmp_path):

@@ -11,15 +11,18 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "archive" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "msg": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "pmsg": ((1, "c"), 2)}
 
 
 def _source_ids() -> set[str]:
+    """Every msgid of the source; a message with a context is ``context|msgid`` (it is translated apart)."""
     ids = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         ROOT / "archive", METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {}}
     ):
-        ids.add(message if isinstance(message, str) else message[0])
+        text = message if isinstance(message, str) else message[0]
+        ids.add(f"{context}|{text}" if context else text)
     return ids
 
 
@@ -35,7 +38,8 @@ def _value(string: object) -> tuple[str, ...]:
 def test_every_source_string_has_a_chinese_translation():
     with (CATALOGUE / "messages.po").open("rb") as fh:
         catalogue = read_po(fh)
-    translated = {_key(m.id) for m in catalogue if m.id and all(_value(m.string)) and not m.fuzzy}
+    translated = {(f"{m.context}|{_key(m.id)}" if m.context else _key(m.id))
+                  for m in catalogue if m.id and all(_value(m.string)) and not m.fuzzy}
     missing = sorted(_source_ids() - translated)
     assert missing == [], f"run scripts/i18n.sh and translate: {missing}"
 
