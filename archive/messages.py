@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.support import Translations
-from flask import has_app_context
+from babel.support import NullTranslations, Translations
+from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _gettext
 from flask_babel import pgettext as _pgettext
@@ -61,10 +61,10 @@ def pmsg(context: str, text: str, **params: Any) -> Message:
 
 
 def render(message: Message | str, locale: str | None = None) -> str:
-    """The message in the reader's language: a request's locale, else the app's default locale.
+    """The message in the reader's language.
 
-    Outside any app (a script, a unit test) it is said in the product's default language,
-    Simplified Chinese, from the same catalogue.
+    In a request, the reader's locale; outside one (a command, a job, a unit test), the product's
+    default language, Simplified Chinese, from the same catalogue.
     """
     if isinstance(message, str):
         return message
@@ -73,18 +73,18 @@ def render(message: Message | str, locale: str | None = None) -> str:
             return render(message)
     params = {k: (render(v) if isinstance(v, Message) else str(v)) for k, v in message.params.items()}
     try:
-        if has_app_context():
+        if has_request_context():
             if message.context:
                 return str(_pgettext(message.context, message.text, **params))
             return str(_gettext(message.text, **params))
         catalogue = _default_translations()
-        text = (catalogue.pgettext(message.context, message.text) if message.context
-                else catalogue.gettext(message.text))
+        text = str(catalogue.pgettext(message.context, message.text) if message.context
+                   else catalogue.gettext(message.text))
         return text % params if params else text
     except (KeyError, ValueError, TypeError):  # a translation whose placeholders do not match: never crash
         return message.text % params if params else message.text
 
 
 @cache
-def _default_translations() -> Translations:
+def _default_translations() -> NullTranslations:
     return Translations.load(str(Path(__file__).parent / "translations"), ["zh_Hans_CN"])

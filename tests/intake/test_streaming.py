@@ -165,6 +165,7 @@ def test_with_presigning_s3_answers_the_browser_directly_after_the_read_is_audit
                        url.split("?")[0]):                                        # and no signature is no read
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(forged, timeout=10)
+            refused.value.close()  # the error holds the response's socket
             assert refused.value.code == 403
         with s3_app.app_context():
             event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "page.download")
