@@ -6,6 +6,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -68,7 +69,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = LoginForm()
@@ -93,7 +94,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @requires(*Role)
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     # A copy of the session cookie must not outlive the log-out: the version it carries goes stale.
     log_out(current_user._get_current_object())
     logout_user()
@@ -104,7 +105,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(*Role)
-def password():  # type: ignore[no-untyped-def]
+def password() -> ResponseReturnValue:
     form = PasswordForm()
     form._username = current_user.username
     if form.validate_on_submit():
@@ -123,7 +124,7 @@ def password():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/awaiting")
 @requires(*Role)
-def awaiting():  # type: ignore[no-untyped-def]
+def awaiting() -> ResponseReturnValue:
     """Where an account pending activation lands: it may change its password and log out, nothing else."""
     if not current_user.activation_pending:
         return redirect(url_for("web.home"))
@@ -135,7 +136,7 @@ def awaiting():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/users")
 @requires(Role.ADMIN)
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:64]
     stmt = select(User).order_by(User.username)
     if q:
@@ -177,7 +178,7 @@ def _admin() -> User:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @requires(Role.ADMIN)
-def user_new():  # type: ignore[no-untyped-def]
+def user_new() -> ResponseReturnValue:
     form = UserForm()
     if form.validate_on_submit():
         if not form.password.data:
@@ -217,7 +218,7 @@ def _check_role_change(user: User, role: Role, street: str | None) -> None:
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = UserForm(obj=user)
     del form.password
@@ -257,7 +258,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
 @requires(Role.ADMIN)
-def user_reset(user_id: int):  # type: ignore[no-untyped-def]
+def user_reset(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = ResetPasswordForm()
     if user.id == current_user.id:
@@ -280,7 +281,7 @@ def user_reset(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
 @requires(Role.ADMIN)
-def user_active(user_id: int):  # type: ignore[no-untyped-def]
+def user_active(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -310,7 +311,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/pending")
 @requires(Role.APPROVER)
-def pending():  # type: ignore[no-untyped-def]
+def pending() -> ResponseReturnValue:
     requests = duties.pending_requests()
     record("user.requests", details={"pending": len(requests)})
     return render_template("accounts/pending.html", requests=requests, role_labels=ROLE_LABELS,
@@ -319,7 +320,7 @@ def pending():  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/pending", methods=["POST"])
 @requires(Role.APPROVER)
-def decide():  # type: ignore[no-untyped-def]
+def decide() -> ResponseReturnValue:
     decision, request_id = request.form.get("decision"), request.form.get("request", "")
     if not ConfirmForm().validate_on_submit() or decision not in ("confirm", "reject") or not request_id.isdigit():
         abort(400)

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -74,7 +75,7 @@ def _labels() -> dict[str, object]:
 
 @bp.route("/files")
 @requires(*STAFF)
-def files():  # type: ignore[no-untyped-def]
+def files() -> ResponseReturnValue:
     args = {k: (request.args.get(k) or "").strip()[:64] for k in ("name", "id_number", "archive_no", "employer")}
     street = request.args.get("street") or ""
     status = request.args.get("status") or ""
@@ -136,7 +137,7 @@ def _grouped(file: ArchiveFile) -> list[dict[str, object]]:
 
 @bp.route("/files/<int:file_id>")
 @requires(*STAFF)
-def file_detail(file_id: int):  # type: ignore[no-untyped-def]
+def file_detail(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     person = file.person
     target = (
@@ -173,7 +174,7 @@ def _scanned_materials(file_id: int) -> dict[int, int]:
 
 @bp.route("/files/<int:file_id>/edit", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
-def file_edit(file_id: int):  # type: ignore[no-untyped-def]
+def file_edit(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     allowed = None if current_user.street is None else [current_user.street]
     form = FileForm(obj=file, allowed_streets=allowed)
@@ -210,7 +211,7 @@ def _seq_error(form: MaterialForm, exc: CatalogueError) -> None:
 
 @bp.route("/files/<int:file_id>/materials/new", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
-def material_new(file_id: int):  # type: ignore[no-untyped-def]
+def material_new(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     form = MaterialForm()
     if request.method == "GET" and request.args.get("class"):
@@ -237,7 +238,7 @@ def _material_or_404(material_id: int) -> Material:
 
 @bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
-def material_edit(material_id: int):  # type: ignore[no-untyped-def]
+def material_edit(material_id: int) -> ResponseReturnValue:
     material = _material_or_404(material_id)
     form = MaterialForm(obj=material)
     if request.method == "GET":
@@ -259,7 +260,7 @@ def material_edit(material_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/materials/<int:material_id>/delete", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def material_delete(material_id: int):  # type: ignore[no-untyped-def]
+def material_delete(material_id: int) -> ResponseReturnValue:
     material = _material_or_404(material_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -271,7 +272,7 @@ def material_delete(material_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/materials/<int:material_id>/move", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def material_move(material_id: int):  # type: ignore[no-untyped-def]
+def material_move(material_id: int) -> ResponseReturnValue:
     material = _material_or_404(material_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -281,7 +282,7 @@ def material_move(material_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/files/<int:file_id>/catalogue.xlsx")
 @requires(Role.ARCHIVIST)
-def file_export(file_id: int):  # type: ignore[no-untyped-def]
+def file_export(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     buffer = io.BytesIO()
     catalogue_workbook([file]).save(buffer)
@@ -297,7 +298,7 @@ def file_export(file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/catalogue/import/template.xlsx")
 @requires(Role.ARCHIVIST)
-def import_template():  # type: ignore[no-untyped-def]
+def import_template() -> ResponseReturnValue:
     """The 目录/人员 workbook to fill in for an import (header rows and an example row)."""
     buffer = io.BytesIO()
     template_workbook().save(buffer)
@@ -309,7 +310,7 @@ def import_template():  # type: ignore[no-untyped-def]
 
 @bp.route("/catalogue/import", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
-def import_catalogue():  # type: ignore[no-untyped-def]
+def import_catalogue() -> ResponseReturnValue:
     form = ImportForm()
     result = None
     if form.validate_on_submit():
@@ -342,7 +343,7 @@ def import_catalogue():  # type: ignore[no-untyped-def]
 
 @bp.route("/me")
 @requires(Role.RETIREE)
-def my_file():  # type: ignore[no-untyped-def]
+def my_file() -> ResponseReturnValue:
     person = current_user.person
     files = list(db.session.scalars(scoped_files(select(ArchiveFile).order_by(ArchiveFile.archive_no))))
     for file in files:

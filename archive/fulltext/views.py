@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -96,7 +97,7 @@ def full_query(q: str, args: dict[str, str]) -> str:
 
 @bp.route("/search")
 @requires(Role.ARCHIVIST, Role.APPROVER)
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()
     facets_in = {k: (request.args.get(k) or "").strip()[:100] for k in ("class", "employer", "street", "decade")}
     try:
@@ -126,13 +127,13 @@ def search():  # type: ignore[no-untyped-def]
                            args=facets_in, page=page, pages=pages, Markup=Markup)
 
 
-def _masked(hit):  # type: ignore[no-untyped-def]
+def _masked(hit) -> ResponseReturnValue:
     """A hit whose snippet (and matched words, so the viewer's marks still line up) has ID numbers masked."""
     return dataclasses.replace(hit, snippet=mask_id_numbers_in_text(hit.snippet),
                                terms=tuple(mask_id_numbers_in_text(t) for t in hit.terms))
 
 
-def _group(hits):  # type: ignore[no-untyped-def]
+def _group(hits) -> ResponseReturnValue:
     """Hits grouped by file in rank order, with the person for each file."""
     order: list[int] = []
     by_file: dict[int, list] = {}

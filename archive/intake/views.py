@@ -8,6 +8,7 @@ import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask import g as request_globals
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -113,7 +114,7 @@ def _page_or_404(page_id: int) -> tuple[Page, ArchiveFile]:
 
 @bp.route("/ingest", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
-def upload():  # type: ignore[no-untyped-def]
+def upload() -> ResponseReturnValue:
     from archive.intake.service import STORE_PREFIX, UPLOAD_PREFIX, upload_name
 
     form = UploadForm()
@@ -160,7 +161,7 @@ def _job_state(job: IngestJob) -> dict[str, object]:
 
 @bp.route("/ingest/jobs/<int:job_id>")
 @requires(Role.ARCHIVIST)
-def job(job_id: int):  # type: ignore[no-untyped-def]
+def job(job_id: int) -> ResponseReturnValue:
     job = _job_or_404(job_id)
     outcomes = json.loads(job.summary or "[]")
     files = {f.archive_no: f for f in db.session.scalars(
@@ -179,7 +180,7 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/ingest/jobs/<int:job_id>/abandon", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def job_abandon(job_id: int):  # type: ignore[no-untyped-def]
+def job_abandon(job_id: int) -> ResponseReturnValue:
     """Give a failed batch up: its uploaded files are deleted from the object store, it cannot be run again."""
     from archive.intake.service import CannotAbandon, abandon_job
 
@@ -205,7 +206,7 @@ def _resumable(job: IngestJob) -> bool:
 
 @bp.route("/ingest/jobs/<int:job_id>/resume", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def job_resume(job_id: int):  # type: ignore[no-untyped-def]
+def job_resume(job_id: int) -> ResponseReturnValue:
     """Run a failed batch again (after an outage, a dead worker, a restart): finished pages are not redone."""
     job = _job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
@@ -219,7 +220,7 @@ def job_resume(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/ingest/jobs/<int:job_id>/status.json")
 @requires(Role.ARCHIVIST)
-def job_status(job_id: int):  # type: ignore[no-untyped-def]
+def job_status(job_id: int) -> ResponseReturnValue:
     job = _job_or_404(job_id)
     # Polled every second by the job page: recorded as one cheap event each, like any other route.
     record("ingest.status", target_type="ingest_job", target_id=job.id)
@@ -228,7 +229,7 @@ def job_status(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/ingest/jobs/<int:job_id>/report.xlsx")
 @requires(Role.ARCHIVIST)
-def job_report(job_id: int):  # type: ignore[no-untyped-def]
+def job_report(job_id: int) -> ResponseReturnValue:
     job = _job_or_404(job_id)
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.job_id == job.id).order_by(
         QcFinding.file_id, QcFinding.page_position, QcFinding.id)))
@@ -246,7 +247,7 @@ def _xlsx(wb, name: str) -> Response:  # type: ignore[no-untyped-def]
 
 @bp.route("/ingest/jobs/<int:job_id>/spot-check", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def spot_check_draw(job_id: int):  # type: ignore[no-untyped-def]
+def spot_check_draw(job_id: int) -> ResponseReturnValue:
     """Draw the acceptance sample: ≥ 5 % of the batch's pages, at least one (docs/domain.md#acceptance)."""
     job = _job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
@@ -263,7 +264,7 @@ def spot_check_draw(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/spot-checks/<int:check_id>", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def spot_check_record(check_id: int):  # type: ignore[no-untyped-def]
+def spot_check_record(check_id: int) -> ResponseReturnValue:
     check = db.session.get(SpotCheck, check_id)
     if check is None:
         abort(404)
@@ -281,7 +282,7 @@ def spot_check_record(check_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/files/<int:file_id>/qc")
 @requires(*STAFF)
-def file_qc(file_id: int):  # type: ignore[no-untyped-def]
+def file_qc(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.file_id == file.id).order_by(
         QcFinding.severity, QcFinding.page_position, QcFinding.id)))
@@ -292,7 +293,7 @@ def file_qc(file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/files/<int:file_id>/qc.xlsx")
 @requires(Role.ARCHIVIST)
-def file_qc_export(file_id: int):  # type: ignore[no-untyped-def]
+def file_qc_export(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.file_id == file.id).order_by(
         QcFinding.page_position, QcFinding.id)))
@@ -302,7 +303,7 @@ def file_qc_export(file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/findings/<int:finding_id>", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def finding_update(finding_id: int):  # type: ignore[no-untyped-def]
+def finding_update(finding_id: int) -> ResponseReturnValue:
     finding = db.session.get(QcFinding, finding_id)
     if finding is None:
         abort(404)
@@ -325,7 +326,7 @@ def _posted_ids(name: str) -> set[int]:
 
 @bp.route("/files/<int:file_id>/qc/accept", methods=["POST"])
 @requires(Role.ARCHIVIST)
-def findings_accept(file_id: int):  # type: ignore[no-untyped-def]
+def findings_accept(file_id: int) -> ResponseReturnValue:
     """Accept many open findings of a file with one reason: the ticked ones, or every one the page showed.
 
     Only findings of this file that are still open change; each gets its own ``qc.decision`` event,
@@ -367,7 +368,7 @@ def _current_pages(file: ArchiveFile) -> list[Page]:
 
 @bp.route("/files/<int:file_id>/pages")
 @requires(*STAFF)
-def thumbnails(file_id: int):  # type: ignore[no-untyped-def]
+def thumbnails(file_id: int) -> ResponseReturnValue:
     file = get_file_or_404(file_id)
     pages = _current_pages(file)
     groups: dict[object, list[Page]] = {}
@@ -380,7 +381,7 @@ def thumbnails(file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pages/<int:page_id>")
 @requires(*STAFF)
-def viewer(page_id: int):  # type: ignore[no-untyped-def]
+def viewer(page_id: int) -> ResponseReturnValue:
     page, file = _page_or_404(page_id)
     pages = _current_pages(file)
     ids = [p.id for p in pages]
@@ -408,7 +409,7 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pages/<int:page_id>/image")
 @requires(*STAFF)
-def page_image(page_id: int):  # type: ignore[no-untyped-def]
+def page_image(page_id: int) -> ResponseReturnValue:
     page, file = _page_or_404(page_id)
     record("page.image", file=file, target_type="page", target_id=page.id)
     return serve_object(page.view_key, "image/jpeg")
@@ -416,7 +417,7 @@ def page_image(page_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pages/<int:page_id>/thumb")
 @requires(*STAFF)
-def page_thumb(page_id: int):  # type: ignore[no-untyped-def]
+def page_thumb(page_id: int) -> ResponseReturnValue:
     page, file = _page_or_404(page_id)
     record("page.thumb", file=file, target_type="page", target_id=page.id)
     return serve_object(page.thumb_key, "image/jpeg")
@@ -424,7 +425,7 @@ def page_thumb(page_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pages/<int:page_id>/original")
 @requires(Role.ARCHIVIST)
-def page_original(page_id: int):  # type: ignore[no-untyped-def]
+def page_original(page_id: int) -> ResponseReturnValue:
     page, file = _page_or_404(page_id)
     record("page.download", file=file, target_type="page", target_id=page.id, details={"sha256": page.sha256})
     ext = page.original_key.rsplit(".", 1)[-1]
@@ -434,7 +435,7 @@ def page_original(page_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/ingest/jobs")
 @requires(Role.ARCHIVIST)
-def jobs():  # type: ignore[no-untyped-def]
+def jobs() -> ResponseReturnValue:
     stmt = select(IngestJob).order_by(IngestJob.id.desc())
     if current_user.street is not None:
         stmt = stmt.where(IngestJob.street == current_user.street)

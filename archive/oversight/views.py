@@ -24,6 +24,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -102,7 +103,7 @@ def _audit_details(event: AuditEvent) -> str:
 
 @bp.route("/")
 @requires(Role.AUDITOR)
-def events():  # type: ignore[no-untyped-def]
+def events() -> ResponseReturnValue:
     flt, errors = _filter_or_error()
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if flt is None:
@@ -117,7 +118,7 @@ def events():  # type: ignore[no-untyped-def]
 
 @bp.route("/export.<fmt>")
 @requires(Role.AUDITOR)
-def export(fmt: str):  # type: ignore[no-untyped-def]
+def export(fmt: str) -> ResponseReturnValue:
     if fmt not in ("csv", "xlsx"):
         abort(404)
     flt, errors = _filter_or_error()
@@ -144,7 +145,7 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/events/<int:seq>")
 @requires(Role.AUDITOR)
-def event_detail(seq: int):  # type: ignore[no-untyped-def]
+def event_detail(seq: int) -> ResponseReturnValue:
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq == seq))
     if event is None:
         abort(404)
@@ -154,7 +155,7 @@ def event_detail(seq: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/files/<archive_no>")
 @requires(Role.AUDITOR)
-def file_timeline(archive_no: str):  # type: ignore[no-untyped-def]
+def file_timeline(archive_no: str) -> ResponseReturnValue:
     """Who has seen this person's file, and under which approval."""
     archive_no = archive_no.strip().upper()[:64]
     file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == archive_no))
@@ -184,7 +185,7 @@ def _reader_names(readers: Sequence[Any]) -> Names:
 
 @bp.route("/users/<username>")
 @requires(Role.AUDITOR)
-def user_activity(username: str):  # type: ignore[no-untyped-def]
+def user_activity(username: str) -> ResponseReturnValue:
     username = username.strip().lower()[:64]
     user = db.session.scalar(select(User).where(User.username == username))
     page = paginate(select(AuditEvent).where(AuditEvent.username == username).order_by(AuditEvent.seq.desc()),
@@ -202,7 +203,7 @@ def user_activity(username: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/chain")
 @requires(Role.AUDITOR)
-def chain():  # type: ignore[no-untyped-def]
+def chain() -> ResponseReturnValue:
     from storage import StorageError
 
     store_error = None
@@ -219,7 +220,7 @@ def chain():  # type: ignore[no-untyped-def]
 
 @bp.route("/flags")
 @requires(Role.AUDITOR)
-def flags():  # type: ignore[no-untyped-def]
+def flags() -> ResponseReturnValue:
     from archive.oversight.rules import RULE_LABELS, scan
 
     scan()  # incremental: only events since the last scan
@@ -235,7 +236,7 @@ def flags():  # type: ignore[no-untyped-def]
 
 @bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
 @requires(Role.AUDITOR)
-def flag_ack(flag_id: int):  # type: ignore[no-untyped-def]
+def flag_ack(flag_id: int) -> ResponseReturnValue:
     flag = db.session.get(AuditFlag, flag_id)
     if flag is None:
         abort(404)

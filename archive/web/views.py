@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -21,7 +22,7 @@ bp = Blueprint("web", __name__)
 
 @bp.route("/")
 @requires(*Role)
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     role = current_user.role_enum
     if role is Role.RETIREE:
         return redirect(url_for("catalogue.my_file"))
@@ -48,7 +49,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.route("/language", methods=["POST"])
 @public
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     form = ConfirmForm()
     locale = request.form.get("locale", "")
     if not form.validate_on_submit() or locale not in LOCALES:
@@ -63,6 +64,6 @@ def set_language():  # type: ignore[no-untyped-def]
 
 @bp.route("/healthz")
 @public
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     db.session.execute(text("SELECT 1"))
     return {"ok": True}
