@@ -218,13 +218,17 @@ def build_index(backend: str, n: int, seed: int, *, batch: int, workers: int, re
             print(f"{line} ({time.perf_counter() - wall:,.0f} s)", file=sys.stderr, flush=True)
     if tty:
         print(file=sys.stderr)
+    merge = time.perf_counter()
+    index.optimize()  # as `dangan index rebuild` does after its batches
+    merge = time.perf_counter() - merge
+    inside += merge
     wall = time.perf_counter() - wall
     count = index.count()
     if count != n:
         raise SystemExit(f"{backend}: index holds {count:,} pages, expected {n:,}")
     info: dict[str, float | int | bool] = {
         "corpus_version": CORPUS_VERSION, "pages": n, "index_seconds": inside, "wall_seconds": wall,
-        "pages_per_s": n / inside, "batch": batch, "workers": workers,
+        "pages_per_s": n / inside, "merge_seconds": merge, "batch": batch, "workers": workers,
         "load_before": load_before, "load_after": os.getloadavg()[0], "cpus": os.cpu_count() or 0,
     }
     marker.write_text(json.dumps(info))
