@@ -238,8 +238,6 @@ class WhooshIndex(SearchIndex):
             # Facets in the same pass when the hits are few enough to count them all.
             same_pass = facets and (self.facet_bound is None or cost.cand <= self.facet_bound)
             results = _run(s, q, max(1, offset + limit), _GROUPS if same_pass else None, query)
-            # optimize=False (in _run): with block-quality skipping whoosh counts only the pages it scored
-            # (it undercounted by a sixth on multi-segment indexes); every match must be counted.
             count = len(results)
             total = scaled_total(count, buckets)
             hits = [_hit(results[i]["payload"], results.score(i), marks)
@@ -288,7 +286,12 @@ def _restrict(q: wq.Query, streets: Sequence[str] | None, buckets: Sequence[str]
 
 def _run(s: Searcher, q: wq.Query, limit: int, groups: dict[str, sorting.FieldFacet] | None,
          query: str) -> searching.Results:
-    inner = s.collector(limit=limit, groupedby=groups, optimize=False)
+    # Every match must be counted: whoosh's top-N collector skips blocks whose best score cannot make the
+    # page (usequality) and drops sub-matchers that cannot either (replace) — a scope filter of score 0 is
+    # one — and then reports only what it scored as the total (a sixth short on a multi-segment index).
+    inner: collectors.Collector = collectors.TopCollector(limit, usequality=False, replace=0)
+    if groups:
+        inner = collectors.FacetCollector(inner, groups, maptype=None)
     # use_alarm=False: SIGALRM only works in the main thread, and searches run in server threads.
     tlc = collectors.TimeLimitCollector(inner, timelimit=SEARCH_SECONDS, use_alarm=False)
     try:
