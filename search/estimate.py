@@ -30,9 +30,11 @@ from dataclasses import dataclass
 from search.analysis import SAMPLE_BUCKETS, TEXT_FIELDS, Phrase, Word
 from search.query import And, Exact, Node, Not, Or, Range, Term
 
-__all__ = ["PHRASE_WEIGHT", "Cost", "facet_buckets", "query_cost", "sample_buckets", "scale"]
+__all__ = ["PHRASE_WEIGHT", "Cost", "facet_buckets", "grow", "query_cost", "sample_buckets", "scale", "scaled_total"]
 
-PHRASE_WEIGHT = 4  # a page whose positions are read and compared, relative to a page merely visited
+# A page whose positions are read and compared, relative to a page merely visited in a posting list: on
+# tantivy at 100,000 pages "同意" visits 96,000 pages in 1.3 ms, "参加工作时间" checks 59,000 in 53 ms.
+PHRASE_WEIGHT = 50
 
 DocFreq = Callable[[str, str], int]  # (field, token) → number of pages holding it
 
@@ -110,11 +112,28 @@ def sample_buckets(cost: Cost, bound: float | None, want: int) -> tuple[str, ...
     return tuple(str(b) for b in range(k))
 
 
-def facet_buckets(total: int, bound: int | None) -> tuple[str, ...] | None:
-    """The buckets to count facets over for ``total`` hits, or ``None`` for all of them."""
-    if bound is None or total <= bound:
-        return None
-    k = math.ceil(SAMPLE_BUCKETS * bound / total)
+def grow(buckets: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A four times larger sample (``None``: every page), for a sample that held too few hits for the page.
+
+    The candidate estimate is an upper bound: a phrase whose bigrams are common may match few pages, and
+    those few must still be found.  Growing by four keeps the total work under 4/3 of the last run's.
+    """
+    k = len(buckets) * 4
+    return None if k >= SAMPLE_BUCKETS else tuple(str(b) for b in range(k))
+
+
+def facet_buckets(total: int, cost: Cost, bound: int | None, work_bound: float | None) -> tuple[str, ...] | None:
+    """The buckets to count facets over for ``total`` hits of a query of ``cost``, or ``None`` for all.
+
+    Counting costs the hits themselves and, on an engine that runs the query again to count them
+    (tantivy), the query's work: both are kept near their bounds.
+    """
+    share = 1.0
+    if bound is not None and total > bound:
+        share = bound / total
+    if work_bound is not None and cost.work > work_bound:
+        share = min(share, work_bound / cost.work)
+    k = math.ceil(SAMPLE_BUCKETS * share)
     return None if k >= SAMPLE_BUCKETS else tuple(str(b) for b in range(k))
 
 

@@ -26,7 +26,7 @@ from tantivy import Occur, Query
 
 from search.analysis import FILLER, TEXT_FIELDS, IndexFields, Phrase, Word, index_fields
 from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
-from search.estimate import facet_buckets, query_cost, sample_buckets, scale, scaled_total
+from search.estimate import facet_buckets, grow, query_cost, sample_buckets, scale, scaled_total
 from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
 from search.snippets import highlight
 
@@ -43,8 +43,8 @@ GRAMS_TOKENIZER = "dangan_grams"
 _KEYWORDS = ("street", "employer", "class_code", "class_major", "decade")
 _FACETS = {"class": "class_major", "employer": "employer", "street": "street", "decade": "decade"}
 # Sampling bounds (search.estimate), measured at 1,000,000 pages (bench/search.py).
-WORK_BOUND = 300_000
-FACET_BOUND = 50_000
+WORK_BOUND = 500_000
+FACET_BOUND = 20_000
 
 
 class _SearchResult(Protocol):
@@ -227,12 +227,13 @@ class TantivyIndex(SearchIndex):
         buckets = sample_buckets(cost, self.work_bound, offset + limit)
         compiled = self._compile(node)
         q = self._restrict(compiled, streets, buckets)
-        try:
-            res = cast(_SearchResult, searcher.search(q, limit=max(1, limit), offset=offset, count=True))
-        except ValueError as exc:  # pragma: no cover - queries are built from a validated tree
-            log.exception("tantivy refused a query: %r", query)
-            raise QueryError("无法执行这个检索式") from exc
+        res = self._run(searcher, q, limit, offset, query)
         count = int(res.count or 0)
+        while buckets is not None and count < offset + limit:  # too few hits in the sample for the page
+            buckets = grow(buckets)
+            q = self._restrict(compiled, streets, buckets)
+            res = self._run(searcher, q, limit, offset, query)
+            count = int(res.count or 0)
         total = scaled_total(count, buckets)
         marks = needles(node)
         hits = []
@@ -248,23 +249,30 @@ class TantivyIndex(SearchIndex):
                     seen[name][value] = seen[name].get(value, 0) + 1
         facet_counts: dict[str, dict[str, int]] = {}
         facets_exact = True
-        if facets and offset == 0 and count <= len(hits):
-            # Every hit is on this page: its facets are the hits' own values, no second pass.
-            facet_counts = {name: _top(values) for name, values in seen.items()}
-            if buckets is not None:
-                facet_counts, facets_exact = _scaled(facet_counts, count, total), False
-        elif facets:
-            # tantivy cannot count facets in the search pass: aggregate in a second one, over a sample when
-            # the hits are many (search.estimate), so its cost stays bounded.
-            fb = facet_buckets(total, self.facet_bound)
+        if facets:
+            fb = facet_buckets(total, cost, self.facet_bound, self.work_bound)
             if buckets is not None and (fb is None or len(fb) >= len(buckets)):
-                fb = buckets
-            fq = q if fb == buckets else self._restrict(compiled, streets, fb)
-            facet_counts, sampled = self._aggregate(searcher, fq)
+                fb = buckets  # never a larger sample for the facets than for the hits
+            if fb == buckets and offset == 0 and count <= len(hits):
+                # Every hit is on this page: its facets are the hits' own values, no second pass.
+                facet_counts, sampled = {name: _top(values) for name, values in seen.items()}, count
+            else:
+                # tantivy cannot count facets in the search pass: aggregate in a second one, over a sample
+                # when the hits are many (search.estimate), so its cost stays bounded.
+                fq = q if fb == buckets else self._restrict(compiled, streets, fb)
+                facet_counts, sampled = self._aggregate(searcher, fq)
             if fb is not None:
                 facet_counts, facets_exact = _scaled(facet_counts, sampled, total), False
         return Results(total, tuple(hits), _ms(t0), facet_counts, total_exact=buckets is None,
                        facets_exact=facets_exact)
+
+    @staticmethod
+    def _run(searcher: tantivy.Searcher, q: Query, limit: int, offset: int, query: str) -> _SearchResult:
+        try:
+            return cast(_SearchResult, searcher.search(q, limit=max(1, limit), offset=offset, count=True))
+        except ValueError as exc:  # pragma: no cover - queries are built from a validated tree
+            log.exception("tantivy refused a query: %r", query)
+            raise QueryError("无法执行这个检索式") from exc
 
     def _restrict(self, q: Query, streets: Sequence[str] | None, buckets: Sequence[str] | None) -> Query:
         """``q`` within the scope and the sample (filters of constant score 0: they do not change the ranking)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from search.analysis import FILLER, TEXT_FIELDS, Phrase, Word, index_fields
 from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
-from search.estimate import facet_buckets, query_cost, sample_buckets, scale, scaled_total
+from search.estimate import facet_buckets, grow, query_cost, sample_buckets, scale, scaled_total
 from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
 from search.snippets import highlight
 
@@ -50,7 +50,7 @@ LOCK_SECONDS = 60.0  # wait this long for another process's writer
 POOL_SIZE = 8  # idle searchers kept (one per concurrent search; each holds the segment files open)
 # Sampling bounds (search.estimate), measured on 100,000 pages (bench/search.py): whoosh visits roughly a
 # page per microsecond in Python.
-WORK_BOUND = 20_000
+WORK_BOUND = 50_000
 FACET_BOUND = 5_000
 
 
@@ -239,24 +239,28 @@ class WhooshIndex(SearchIndex):
             same_pass = facets and (self.facet_bound is None or cost.cand <= self.facet_bound)
             results = _run(s, q, max(1, offset + limit), _GROUPS if same_pass else None, query)
             count = len(results)
+            while buckets is not None and count < offset + limit:  # too few hits in the sample for the page
+                buckets = grow(buckets)
+                q = _restrict(compiled, streets, buckets)
+                results = _run(s, q, max(1, offset + limit), _GROUPS if same_pass else None, query)
+                count = len(results)
             total = scaled_total(count, buckets)
             hits = [_hit(results[i]["payload"], results.score(i), marks)
                     for i in range(offset, min(offset + limit, results.scored_length()))]
             facet_counts: dict[str, dict[str, int]] = {}
             facets_exact = True
-            if same_pass:
-                facet_counts = {name: _top(results.groups(name)) for name in _GROUPS}
-                if buckets is not None:
-                    facet_counts, facets_exact = _scaled(facet_counts, count, total), False
-            elif facets:
-                fb = facet_buckets(total, self.facet_bound)
+            if facets:
+                fb = facet_buckets(total, cost, self.facet_bound, self.work_bound)
                 if buckets is not None and (fb is None or len(fb) >= len(buckets)):
-                    fb = buckets
-                fq = q if fb == buckets else _restrict(compiled, streets, fb)
-                sampled = _run(s, fq, 1, _GROUPS, query)
-                facet_counts = {name: _top(sampled.groups(name)) for name in _GROUPS}
+                    fb = buckets  # never a larger sample for the facets than for the hits
+                if same_pass and fb == buckets:
+                    facet_counts, sampled = {name: _top(results.groups(name)) for name in _GROUPS}, count
+                else:
+                    fq = q if fb == buckets else _restrict(compiled, streets, fb)
+                    again = _run(s, fq, 1, _GROUPS, query)
+                    facet_counts, sampled = {name: _top(again.groups(name)) for name in _GROUPS}, len(again)
                 if fb is not None:
-                    facet_counts, facets_exact = _scaled(facet_counts, len(sampled), total), False
+                    facet_counts, facets_exact = _scaled(facet_counts, sampled, total), False
         finally:
             self._release(s)
         return Results(total, tuple(hits), _ms(t0), facet_counts, total_exact=buckets is None,
