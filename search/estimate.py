@@ -122,18 +122,15 @@ def grow(buckets: tuple[str, ...]) -> tuple[str, ...] | None:
     return None if k >= SAMPLE_BUCKETS else tuple(str(b) for b in range(k))
 
 
-def facet_buckets(total: int, cost: Cost, bound: int | None, work_bound: float | None) -> tuple[str, ...] | None:
-    """The buckets to count facets over for ``total`` hits of a query of ``cost``, or ``None`` for all.
+def facet_buckets(total: int, bound: int | None) -> tuple[str, ...] | None:
+    """The buckets to count facets over for ``total`` hits, or ``None`` for all of them.
 
-    Counting costs the hits themselves and, on an engine that runs the query again to count them
-    (tantivy), the query's work: both are kept near their bounds.
+    Counting costs the hits themselves (and, on tantivy, running the query again, whose work the main pass
+    already bounded): about ``bound`` hits are counted.
     """
-    share = 1.0
-    if bound is not None and total > bound:
-        share = bound / total
-    if work_bound is not None and cost.work > work_bound:
-        share = min(share, work_bound / cost.work)
-    k = math.ceil(SAMPLE_BUCKETS * share)
+    if bound is None or total <= bound:
+        return None
+    k = math.ceil(SAMPLE_BUCKETS * bound / total)
     return None if k >= SAMPLE_BUCKETS else tuple(str(b) for b in range(k))
 
 

@@ -250,7 +250,7 @@ class TantivyIndex(SearchIndex):
         facet_counts: dict[str, dict[str, int]] = {}
         facets_exact = True
         if facets:
-            fb = facet_buckets(total, cost, self.facet_bound, self.work_bound)
+            fb = facet_buckets(total, self.facet_bound)
             if buckets is not None and (fb is None or len(fb) >= len(buckets)):
                 fb = buckets  # never a larger sample for the facets than for the hits
             if fb == buckets and offset == 0 and count <= len(hits):
