@@ -438,8 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     skipped: list[tuple[str, int, str]] = []
     for size in sizes:
         source = cached_corpus(size, args.seed)
-        print(f"Corpus {size:,} pages: " + (f"read from {source.name}" if source else
-                                            f"generated into {cache_path(size, args.seed)}"))
+        print(f"Corpus {size:,} pages: " + (f"cached in {source.name}" if source else
+                                            f"not cached (generated into {cache_path(size, args.seed).name} "
+                                            "if an index must be built)"))
         for backend in backends:
             if backend == "whoosh" and size > args.whoosh_max:
                 why = f"above --whoosh-max {args.whoosh_max:,}"
