@@ -376,29 +376,42 @@ def page_views(index: SearchIndex, mix: Sequence[Query], n: int, db: object | No
         if db is not None and res.hits:
             start = time.perf_counter()
             file_ids = list(dict.fromkeys(h.file_id for h in res.hits))
-            db.execute("select f.id, f.archive_no, p.name from bench_search_files f left join bench_search_persons p"  # type: ignore[attr-defined]
-                       " on f.person_id = p.id where f.id = any(%s)", (file_ids,)).fetchall()
+            files, persons = db.tables  # type: ignore[attr-defined]
+            db.execute(f"select f.id, f.archive_no, p.name from {files} f left join {persons} p "  # type: ignore[attr-defined]
+                       "on f.person_id = p.id where f.id = any(%s)", (file_ids,)).fetchall()
             db_ms = (time.perf_counter() - start) * 1000
         out.append((engine, db_ms, engine_cpu))
     return out
 
 
-def open_db(url: str, stats: CorpusStats) -> object:
-    """Bench tables shaped like the app's files and persons, one row per file of the corpus."""
+def open_db(url: str, stats: CorpusStats, largest: int) -> object:
+    """Bench tables shaped like the app's files and persons, a row per file of the largest corpus.
+
+    Files beyond the statistics' pages get placeholder rows (their number estimated from the pages per
+    file); the tables are named after this process, so runs side by side do not share them.
+    """
     import psycopg
 
     conn = psycopg.connect(url, autocommit=True)
-    conn.execute("drop table if exists bench_search_files; drop table if exists bench_search_persons")
-    conn.execute("create table bench_search_persons (id integer primary key, name text, id_number text, "
-                 "employer text, street text)")
-    conn.execute("create table bench_search_files (id integer primary key, archive_no text, "
-                 "person_id integer references bench_search_persons(id), street text)")
-    rows = [(i, *(stats.file_names.get(i, (f"XC-{i:06d}", "某某")))) for i in range(1, stats.max_file_id + 1)]
+    files, persons = f"bench_search_files_{os.getpid()}", f"bench_search_persons_{os.getpid()}"
+    conn.execute(f"create table {persons} (id integer primary key, name text, id_number text, employer text, "
+                 "street text)")
+    conn.execute(f"create table {files} (id integer primary key, archive_no text, "
+                 f"person_id integer references {persons}(id), street text)")
+    n = max(stats.max_file_id, round(stats.max_file_id * largest / max(stats.pages, 1) * 1.1))
+    rows = [(i, *(stats.file_names.get(i, (f"XC-{i:06d}", "某某")))) for i in range(1, n + 1)]
     with conn.cursor() as cur:
-        cur.executemany("insert into bench_search_persons values (%s, %s, '', '', '')", [(i, n) for i, _, n in rows])
-        cur.executemany("insert into bench_search_files values (%s, %s, %s, '')", [(i, a, i) for i, a, _ in rows])
-    conn.execute("analyze bench_search_files; analyze bench_search_persons")
+        cur.executemany(f"insert into {persons} values (%s, %s, '', '', '')", [(i, m) for i, _, m in rows])
+        cur.executemany(f"insert into {files} values (%s, %s, %s, '')", [(i, a, i) for i, a, _ in rows])
+    conn.execute(f"analyze {files}; analyze {persons}")
+    conn.tables = (files, persons)  # type: ignore[attr-defined]
     return conn
+
+
+def close_db(conn: object) -> None:
+    files, persons = conn.tables  # type: ignore[attr-defined]
+    conn.execute(f"drop table {files}; drop table {persons}")  # type: ignore[attr-defined]
+    conn.close()  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -432,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
           f"distinct names, {stats.chars / stats.pages:.0f} chars/page; of the lines of every "
           f"{round(stats.pages / stats.sampled)}th page {stats.line_repetition():.0%} occur on ten or more of them) "
           f"in {time.perf_counter() - start:.0f} s: " + ", ".join(f"{k} {n:,}" for k, n in counts.items()))
-    db = open_db(args.db_url, stats) if args.db_url else None
+    db = open_db(args.db_url, stats, max(sizes)) if args.db_url else None
 
     outcomes: list[Outcome] = []
     skipped: list[tuple[str, int, str]] = []
@@ -465,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(outcome)
             print_outcome(outcome, args.verbose)
             sys.stdout.flush()
+    if db is not None:
+        close_db(db)
     print_summary(outcomes, skipped)
     if args.json:
         args.json.write_text(json.dumps([
