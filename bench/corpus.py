@@ -31,6 +31,7 @@ smaller corpus is read as the prefix of any larger cached one.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import multiprocessing
@@ -50,13 +51,18 @@ if str(ROOT) not in sys.path:
 
 from archive.catalogue.routing import responsible_street  # noqa: E402
 from archive.demo import DemoMaterial, DemoPerson, generate_people, page_lines  # noqa: E402
+from bench.corpus_text import person_name, sentence  # noqa: E402
 from ingest.ocr import normalise_text  # noqa: E402
 from search.base import PageDoc  # noqa: E402
 
 __all__ = ["CACHE_DIR", "CORPUS_VERSION", "cache_path", "cached_corpus", "generate", "generate_fresh"]
 
-CACHE_DIR = ROOT / "bench" / ".cache"
-CORPUS_VERSION = 1  # bump when the output changes: cached corpora of another version are rebuilt
+# Corpora and indexes are large (a million pages: ~1 GB of corpus, ~2 GB of index): DANGAN_BENCH_CACHE puts
+# them elsewhere (e.g. /tmp).
+CACHE_DIR = Path(os.environ.get("DANGAN_BENCH_CACHE") or ROOT / "bench" / ".cache")
+# 2: names from a large name space (bench.corpus_text), half the padding generated sentences.
+CORPUS_VERSION = 2  # bump when the output changes: cached corpora of another version are rebuilt
+_GENERATED_SHARE = 0.5  # padding lines that are generated sentences (the rest: form rows, demo sentences)
 
 # Look-alike confusions of Chinese OCR (both directions where they make sense), chosen among the
 # characters that are frequent in personnel forms.
@@ -116,12 +122,17 @@ def _class_code(material: DemoMaterial) -> str:
 
 
 def _people(seed: int) -> Iterator[DemoPerson]:
-    """People of ``seed`` one after another, without end (``generate_people`` is prefix-stable)."""
+    """People of ``seed`` one after another, without end (``generate_people`` is prefix-stable).
+
+    Each gets a name from :func:`bench.corpus_text.person_name` (the demo's name space is small), drawn
+    from (seed, person number), so the stream stays prefix-stable.
+    """
     done = 0
     want = 2000
     while True:
         people = generate_people(want, seed=seed)
-        yield from people[done:]
+        for i, person in enumerate(people[done:], start=done):
+            yield dataclasses.replace(person, name=person_name(random.Random(f"{seed}|name|{i}"), person.sex))
         done = want
         want *= 2
 
@@ -167,9 +178,9 @@ class _Decorator:
                 parts.append(garbage)
                 length += len(garbage) + 1
             while length < target:
-                for line in rng.choices(self.pool, k=int((target - length) / self.mean_pool_len) + 1):
-                    parts.append(line)
-                    length += len(line) + 1
+                line = sentence(rng) if rng.random() < _GENERATED_SHARE else rng.choice(self.pool)
+                parts.append(line)
+                length += len(line) + 1
             if len(parts) > 2:  # keep the heading first; mix the padding into the body
                 body = parts[1:]
                 rng.shuffle(body)

@@ -31,12 +31,11 @@ and a prefix of it does not match.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,6 +44,7 @@ from search.base import PageDoc
 __all__ = [
     "ANALYSIS_VERSION",
     "FILLER",
+    "SAMPLE_BUCKETS",
     "SEGMENTER",
     "TEXT_FIELDS",
     "Analysed",
@@ -53,7 +53,6 @@ __all__ = [
     "Word",
     "analyse",
     "formed_key",
-    "highlight",
     "index_fields",
     "is_word",
     "normalise",
@@ -63,7 +62,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump when tokens change: an index written by another version is discarded on open (it is derived data).
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3  # 3: the ``sample`` bucket and the facet values in the stored payload
+
+# Every page falls in one of SAMPLE_BUCKETS buckets (page id modulo): a query too costly to run over every
+# page runs over some buckets and scales its counts (search.estimate).  Consecutive pages of a file fall in
+# different buckets, so a bucket is a cross-section of the whole index, old and new pages alike.
+SAMPLE_BUCKETS = 64
 
 # The analysed fields every backend indexes, each as "<name>_w" (words) and "<name>_g" (grams).
 TEXT_FIELDS: tuple[str, ...] = ("text", "name", "employer", "title", "archive", "id")
@@ -297,7 +301,8 @@ class IndexFields:
     class_major: str
     decade: str  # "1980s", "" when the material has no date
     formed: int | None
-    stored: str  # JSON of what a Hit needs, so hits never touch the database
+    sample: str  # the page's sample bucket, "0" … str(SAMPLE_BUCKETS - 1)
+    stored: str  # JSON of what a Hit needs (and its facet values), so hits never touch the database
 
 
 def index_fields(doc: PageDoc) -> IndexFields:
@@ -311,12 +316,15 @@ def index_fields(doc: PageDoc) -> IndexFields:
         "archive": _analyse_short(doc.archive_no),
         "id": _analyse_short(doc.id_number),
     }
+    class_code = doc.class_code.strip()
+    decade = f"{key // 100000 * 10}s" if key else ""
+    # The facet values travel with the hit: when every hit is on the page, facets need no second pass.
+    facets = {"class": class_code.split("-", 1)[0], "employer": doc.employer, "street": doc.street, "decade": decade}
     stored = json.dumps({
         "page_id": doc.page_id, "file_id": doc.file_id, "archive_no": doc.archive_no,
         "position": doc.position, "class_code": doc.class_code, "material_seq": doc.material_seq,
-        "text": doc.text,
+        "facets": facets, "text": doc.text,
     }, ensure_ascii=False)
-    class_code = doc.class_code.strip()
     return IndexFields(
         page_id=doc.page_id,
         analysed=analysed,
@@ -324,105 +332,8 @@ def index_fields(doc: PageDoc) -> IndexFields:
         employer=doc.employer,
         class_code=class_code,
         class_major=class_code.split("-", 1)[0],
-        decade=f"{key // 100000 * 10}s" if key else "",
+        decade=decade,
         formed=key,
+        sample=str(doc.page_id % SAMPLE_BUCKETS),
         stored=stored,
     )
-
-
-# --- snippets ---------------------------------------------------------------------------------------------
-
-SNIPPET_CHARS = 80
-_SNIPPET_BEFORE = 20  # characters of context kept before the first match
-MAX_HIT_TERMS = 50
-
-
-@lru_cache(maxsize=4096)
-def _needle_re(needle: str) -> re.Pattern[str] | None:
-    """A pattern finding ``needle`` in normalised page text the way the engines match it.
-
-    Characters of one CJK run may be separated by whitespace (OCR splits), runs and tokens by any
-    non-word characters; a Latin/digit token must not continue into more letters or digits (an ID
-    number's prefix is not highlighted, just as it is not matched).
-    """
-    pieces = _pieces(_compact(needle))
-    if not pieces:
-        return None
-    out = []
-    for i, (cjk, tok) in enumerate(pieces):
-        if i:
-            out.append(r"[\W_]*?")
-        out.append(r"\s*".join(map(re.escape, tok)) if cjk else re.escape(tok))
-    if not pieces[0][0]:
-        out.insert(0, f"(?<!{_AL})")
-    if not pieces[-1][0]:
-        out.append(f"(?!{_AL})")
-    return re.compile("".join(out))
-
-
-def _spans(text: str, needles: Sequence[str]) -> list[list[int]]:
-    """Merged, sorted [start, end) spans of every needle's matches, as offsets into ``text``."""
-    norm = normalise(text)
-    offsets: list[int] | None = None
-    if len(norm) != len(text):  # NFKC expanded or contracted something: map each character back
-        parts: list[str] = []
-        offsets = []
-        for i, ch in enumerate(text):
-            n = normalise(ch)
-            parts.append(n)
-            offsets.extend([i] * len(n))
-        norm = "".join(parts)
-        offsets.append(len(text))
-    spans = []
-    for needle in needles:
-        pattern = _needle_re(needle)
-        if pattern is None:
-            continue
-        for m in pattern.finditer(norm):
-            if m.end() > m.start():
-                a, b = m.span()
-                spans.append((a, b) if offsets is None else (offsets[a], max(offsets[b], offsets[a] + 1)))
-    merged: list[list[int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    return merged
-
-
-def highlight(text: str, needles: Sequence[str]) -> tuple[str, tuple[str, ...]]:
-    """Snippet and matched terms of ``text`` for a query's ``needles``.
-
-    The snippet is HTML-escaped text around the first match, every match in ``<mark>``; the terms are the
-    matched surface strings split at whitespace (as OCR word boxes hold them).
-
-    Matching follows the engines: a needle's characters and tokens in order, CJK runs joined across
-    whitespace.  With no match (a page found through its catalogue data) the snippet is the page's start.
-    """
-    merged = _spans(text, needles)
-    terms: list[str] = []
-    for a, b in merged:
-        for piece in text[a:b].split():
-            if piece not in terms and len(terms) < MAX_HIT_TERMS:
-                terms.append(piece)
-    start = max(0, merged[0][0] - _SNIPPET_BEFORE) if merged else 0
-    end = min(len(text), start + SNIPPET_CHARS)
-    start = max(0, min(start, end - SNIPPET_CHARS))
-    out = ["…"] if start > 0 else []
-    pos = start
-    for a, b in merged:
-        if b <= start or a >= end:
-            continue
-        a, b = max(a, start), min(b, end)
-        out.append(_escape(text[pos:a]))
-        out.append(f"<mark>{_escape(text[a:b])}</mark>")
-        pos = b
-    out.append(_escape(text[pos:end]))
-    if end < len(text):
-        out.append("…")
-    return "".join(out).strip(), tuple(terms)
-
-
-def _escape(text: str) -> str:
-    return html.escape(_SPACE_RE.sub(" ", text), quote=True)

@@ -53,12 +53,20 @@ class Hit:
 
 @dataclass(frozen=True)
 class Results:
-    """A page of hits, the total, and facet counts over all hits (not just this page)."""
+    """A page of hits, the total, and facet counts over all hits (not just this page).
+
+    Queries that would cost too much over every page (a phrase of common characters over a million pages)
+    are answered from a sample of the index (:mod:`search.estimate`): ``total_exact`` is then False and
+    ``total`` an estimate to show as "约 …", and the hits are the best of the sample.  ``facets_exact`` is
+    False when the facets were counted on a sample and scaled.  Both backends apply the same rule.
+    """
 
     total: int
     hits: tuple[Hit, ...]
     took_ms: float
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # "class", "employer", "street", "decade"
+    total_exact: bool = True
+    facets_exact: bool = True
 
 
 class QueryError(ValueError):
@@ -107,6 +115,9 @@ class SearchIndex(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Remove everything (``dangan index rebuild`` starts here)."""
+
+    def optimize(self) -> None:  # noqa: B027 - optional for backends
+        """Merge the index's segments into one (after a bulk rebuild): fewer files to open and search."""
 
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release files and threads."""

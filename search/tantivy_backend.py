@@ -24,9 +24,11 @@ from typing import Any, Protocol, cast
 import tantivy
 from tantivy import Occur, Query
 
-from search.analysis import FILLER, TEXT_FIELDS, IndexFields, Phrase, Word, highlight, index_fields
+from search.analysis import FILLER, TEXT_FIELDS, IndexFields, Phrase, Word, index_fields
 from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
+from search.estimate import facet_buckets, grow, query_cost, sample_buckets, scale, scaled_total
 from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
+from search.snippets import highlight
 
 __all__ = ["TantivyIndex"]
 
@@ -40,6 +42,9 @@ WRITER_HEAP = 64_000_000 * WRITER_THREADS
 GRAMS_TOKENIZER = "dangan_grams"
 _KEYWORDS = ("street", "employer", "class_code", "class_major", "decade")
 _FACETS = {"class": "class_major", "employer": "employer", "street": "street", "decade": "decade"}
+# Sampling bounds (search.estimate), measured at 1,000,000 pages (bench/search.py).
+WORK_BOUND = 500_000
+FACET_BOUND = 20_000
 
 
 class _SearchResult(Protocol):
@@ -58,6 +63,7 @@ def _schema() -> tantivy.Schema:
     for name in _KEYWORDS:
         sb.add_text_field(name, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("formed", stored=False, indexed=True, fast=True)
+    sb.add_text_field("sample", stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_bytes_field("payload", stored=True, indexed=False, fast=False)
     for name in TEXT_FIELDS:
         sb.add_text_field(f"{name}_w", stored=False, tokenizer_name="whitespace", index_option="freq")
@@ -81,6 +87,7 @@ def _document(f: IndexFields) -> tantivy.Document:
             doc.add_text(name, value)
     if f.formed is not None:
         doc.add_integer("formed", f.formed)
+    doc.add_text("sample", f.sample)
     doc.add_bytes("payload", f.stored.encode())
     for name, (words, grams) in f.analysed.items():
         if words:
@@ -134,6 +141,8 @@ class TantivyIndex(SearchIndex):
     """A tantivy index in a directory, or in memory (``path=None``, for tests)."""
 
     name = "tantivy"
+    work_bound: float | None = WORK_BOUND  # see search.estimate; None: always exact (the benchmark's baseline)
+    facet_bound: int | None = FACET_BOUND
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -213,34 +222,78 @@ class TantivyIndex(SearchIndex):
         node = parse(query)
         if streets is not None and not streets:
             return Results(0, (), _ms(t0), {name: {} for name in _FACETS} if facets else {})
-        q = self._compile(node)
-        if streets is not None:
-            scope = Query.term_set_query(self._schema, "street", list(streets))
-            # Constant score 0: the scope filters without changing the ranking.
-            q = Query.boolean_query([(Occur.Must, q), (Occur.Must, Query.const_score_query(scope, 0.0))])
         searcher = self._ix.searcher()
-        try:
-            res = cast(_SearchResult, searcher.search(q, limit=max(1, limit), offset=offset, count=True))
-        except ValueError as exc:  # pragma: no cover - queries are built from a validated tree
-            log.exception("tantivy refused a query: %r", query)
-            raise QueryError("无法执行这个检索式") from exc
+        cost = query_cost(node, searcher.doc_freq, searcher.num_docs, streets)
+        buckets = sample_buckets(cost, self.work_bound, offset + limit)
+        compiled = self._compile(node)
+        q = self._restrict(compiled, streets, buckets)
+        res = self._run(searcher, q, limit, offset, query)
+        count = int(res.count or 0)
+        while buckets is not None and count < offset + limit:  # too few hits in the sample for the page
+            buckets = grow(buckets)
+            q = self._restrict(compiled, streets, buckets)
+            res = self._run(searcher, q, limit, offset, query)
+            count = int(res.count or 0)
+        total = scaled_total(count, buckets)
         marks = needles(node)
         hits = []
+        seen: dict[str, dict[str, int]] = {name: {} for name in _FACETS}  # facet values of the hits in hand
         for score, addr in res.hits[:limit]:
             payload = searcher.doc(addr).get_first("payload")
             if not isinstance(payload, bytes):  # pragma: no cover - every document is added with its payload
                 raise RuntimeError(f"tantivy document {addr!r} has no payload")
-            hits.append(_hit(payload, score, marks))
+            hit, values = _hit(payload, score, marks)
+            hits.append(hit)
+            for name, value in values.items():
+                if value:
+                    seen[name][value] = seen[name].get(value, 0) + 1
         facet_counts: dict[str, dict[str, int]] = {}
-        if facets and res.count:
-            aggs = {name: {"terms": {"field": field, "size": FACET_SIZE}} for name, field in _FACETS.items()}
-            out = searcher.aggregate(q, aggs)
-            for name in _FACETS:
-                buckets = out.get(name, {}).get("buckets", [])
-                facet_counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets if b["key"] != ""}
-        elif facets:
-            facet_counts = {name: {} for name in _FACETS}
-        return Results(int(res.count or 0), tuple(hits), _ms(t0), facet_counts)
+        facets_exact = True
+        if facets:
+            fb = facet_buckets(total, self.facet_bound)
+            if buckets is not None and (fb is None or len(fb) >= len(buckets)):
+                fb = buckets  # never a larger sample for the facets than for the hits
+            if fb == buckets and offset == 0 and count <= len(hits):
+                # Every hit is on this page: its facets are the hits' own values, no second pass.
+                facet_counts, sampled = {name: _top(values) for name, values in seen.items()}, count
+            else:
+                # tantivy cannot count facets in the search pass: aggregate in a second one, over a sample
+                # when the hits are many (search.estimate), so its cost stays bounded.
+                fq = q if fb == buckets else self._restrict(compiled, streets, fb)
+                facet_counts, sampled = self._aggregate(searcher, fq)
+            if fb is not None:
+                facet_counts, facets_exact = _scaled(facet_counts, sampled, total), False
+        return Results(total, tuple(hits), _ms(t0), facet_counts, total_exact=buckets is None,
+                       facets_exact=facets_exact)
+
+    @staticmethod
+    def _run(searcher: tantivy.Searcher, q: Query, limit: int, offset: int, query: str) -> _SearchResult:
+        try:
+            return cast(_SearchResult, searcher.search(q, limit=max(1, limit), offset=offset, count=True))
+        except ValueError as exc:  # pragma: no cover - queries are built from a validated tree
+            log.exception("tantivy refused a query: %r", query)
+            raise QueryError("无法执行这个检索式") from exc
+
+    def _restrict(self, q: Query, streets: Sequence[str] | None, buckets: Sequence[str] | None) -> Query:
+        """``q`` within the scope and the sample (filters of constant score 0: they do not change the ranking)."""
+        parts = [(Occur.Must, q)]
+        for field, values in (("street", streets), ("sample", buckets)):
+            if values is not None:
+                filt = Query.term_set_query(self._schema, field, list(values))
+                parts.append((Occur.Must, Query.const_score_query(filt, 0.0)))
+        return q if len(parts) == 1 else Query.boolean_query(parts)
+
+    @staticmethod
+    def _aggregate(searcher: tantivy.Searcher, q: Query) -> tuple[dict[str, dict[str, int]], int]:
+        """Facet counts of every match of ``q``, and the number of matches (counted in the same pass)."""
+        aggs: dict[str, Any] = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in _FACETS.items()}
+        aggs["_n"] = {"value_count": {"field": "page_id"}}
+        out = searcher.aggregate(q, aggs)
+        counts = {}
+        for name in _FACETS:
+            buckets = out.get(name, {}).get("buckets", [])
+            counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets if b["key"] != ""}
+        return counts, int(out.get("_n", {}).get("value") or 0)
 
     def _compile(self, node: Node) -> Query:
         """The tantivy query for a parsed tree."""
@@ -281,12 +334,24 @@ class TantivyIndex(SearchIndex):
         """Nothing to release: writers live only as long as a batch."""
 
 
-def _hit(payload: bytes, score: float, marks: list[str]) -> Hit:
+def _hit(payload: bytes, score: float, marks: list[str]) -> tuple[Hit, dict[str, str]]:
+    """The hit of a stored payload, and the page's facet values."""
     p = json.loads(payload)
     snippet, terms = highlight(p["text"], marks)
-    return Hit(page_id=p["page_id"], file_id=p["file_id"], archive_no=p["archive_no"], position=p["position"],
-               class_code=p["class_code"], material_seq=p["material_seq"], score=float(score),
-               snippet=snippet, terms=terms)
+    hit = Hit(page_id=p["page_id"], file_id=p["file_id"], archive_no=p["archive_no"], position=p["position"],
+              class_code=p["class_code"], material_seq=p["material_seq"], score=float(score),
+              snippet=snippet, terms=terms)
+    return hit, p["facets"]
+
+
+def _top(counts: dict[str, int]) -> dict[str, int]:
+    """The FACET_SIZE most frequent values, as tantivy's terms aggregation orders them."""
+    pairs = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return dict(pairs[:FACET_SIZE])
+
+
+def _scaled(counts: dict[str, dict[str, int]], sampled: int, total: int) -> dict[str, dict[str, int]]:
+    return {name: scale(values, sampled, total) for name, values in counts.items()}
 
 
 def _ms(t0: float) -> float:

@@ -18,9 +18,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from search.analysis import FILLER, TEXT_FIELDS, Phrase, Word, highlight, index_fields
+from search.analysis import FILLER, TEXT_FIELDS, Phrase, Word, index_fields
 from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
+from search.estimate import facet_buckets, grow, query_cost, sample_buckets, scale, scaled_total
 from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
+from search.snippets import highlight
 
 # whoosh 2.7.4 predates Python 3.11: its modules emit SyntaxWarning/DeprecationWarning when compiled.
 # Import everything it will need here, once, with those warnings silenced.
@@ -30,10 +32,11 @@ with warnings.catch_warnings():
     import whoosh.columns  # noqa: F401
     import whoosh.matching  # noqa: F401
     import whoosh.query.positional  # noqa: F401
-    from whoosh import collectors, fields, index, sorting
+    from whoosh import collectors, fields, index, searching, sorting
     from whoosh import query as wq
     from whoosh.analysis import SpaceSeparatedTokenizer, StopFilter
     from whoosh.filedb.filestore import FileStorage, RamStorage
+    from whoosh.searching import Searcher
     from whoosh.writing import CLEAR
 
 __all__ = ["WhooshIndex"]
@@ -44,6 +47,11 @@ TEXT_BOOST = 3.0  # a match in the page text outranks one in the catalogue data 
 FACET_SIZE = 50  # values per facet, most frequent first
 SEARCH_SECONDS = 10.0  # a query over this (a common word over a very large index) is refused
 LOCK_SECONDS = 60.0  # wait this long for another process's writer
+POOL_SIZE = 8  # idle searchers kept (one per concurrent search; each holds the segment files open)
+# Sampling bounds (search.estimate), measured on 100,000 pages (bench/search.py): whoosh visits roughly a
+# page per microsecond in Python.
+WORK_BOUND = 50_000
+FACET_BOUND = 5_000
 
 
 def _schema() -> fields.Schema:
@@ -58,6 +66,7 @@ def _schema() -> fields.Schema:
         "class_major": fields.ID(sortable=True),
         "decade": fields.ID(sortable=True),
         "formed": fields.NUMERIC(numtype=int, bits=32),
+        "sample": fields.ID(),
         "payload": fields.STORED(),
     }
     for name in TEXT_FIELDS:
@@ -90,6 +99,9 @@ class WhooshIndex(SearchIndex):
     """A whoosh index in a directory, or in memory (``path=None``, for tests)."""
 
     name = "whoosh"
+    work_bound: float | None = WORK_BOUND  # see search.estimate; None: always exact (the benchmark's baseline)
+    facet_bound: int | None = FACET_BOUND
+    reuse_searchers = True  # False: a searcher per query, as before (the benchmark's baseline)
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -104,6 +116,8 @@ class WhooshIndex(SearchIndex):
             else:
                 self._ix = storage.create_index(schema)
         self._lock = threading.Lock()
+        self._pool_lock = threading.Lock()
+        self._idle: list[Searcher] = []
 
     # --- writing -----------------------------------------------------------------------------------------
 
@@ -127,7 +141,7 @@ class WhooshIndex(SearchIndex):
                     if f is None:
                         continue
                     doc: dict[str, object] = {"page_id": str(pid), "payload": f.stored}
-                    for key in ("street", "employer", "class_code", "class_major", "decade"):
+                    for key in ("street", "employer", "class_code", "class_major", "decade", "sample"):
                         value = getattr(f, key)
                         if value:  # whoosh indexes no token for "", and a column default is ""
                             doc[key] = value
@@ -143,6 +157,17 @@ class WhooshIndex(SearchIndex):
                 raise
             existing.close()
             writer.commit()
+
+    def optimize(self) -> None:
+        """Merge every segment into one.
+
+        A rebuild in batches leaves a segment per batch that whoosh's merge policy did not fold in; every
+        query then opens and searches each of them (ten segments made a query at 100,000 pages cost ~0.4 s
+        more).  Merging costs a rewrite of the index, so it runs after bulk indexing, not per batch.
+        """
+        with self._lock:
+            writer = self._ix.writer(timeout=LOCK_SECONDS)
+            writer.commit(optimize=True)
 
     def clear(self) -> None:
         """Remove every page."""
@@ -166,6 +191,35 @@ class WhooshIndex(SearchIndex):
             ids = [int(column[docnum]) for docnum in reader.all_doc_ids()]
         yield from ids
 
+    def _acquire(self) -> Searcher:
+        """An idle searcher of the current index generation (opening a searcher costs more than most queries)."""
+        if not self.reuse_searchers:
+            return self._ix.searcher()
+        with self._pool_lock:
+            s = self._idle.pop() if self._idle else None
+        if s is None:
+            return self._ix.searcher()
+        if not s.up_to_date():
+            # refresh() reopens only the segments that changed; the old searcher's readers are shared with
+            # the new one, so it is dropped, not closed.
+            s = s.refresh()
+        return s
+
+    def _release(self, s: Searcher) -> None:
+        if self.reuse_searchers:
+            with self._pool_lock:
+                if len(self._idle) < POOL_SIZE:
+                    self._idle.append(s)
+                    return
+        s.close()
+
+    def close(self) -> None:
+        """Close the idle searchers."""
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for s in idle:
+            s.close()
+
     def search(self, query: str, *, streets: Sequence[str] | None = None, limit: int = 20, offset: int = 0,
                facets: bool = True) -> Results:
         """Run ``query`` within ``streets`` (see :class:`~search.base.SearchIndex`)."""
@@ -174,39 +228,86 @@ class WhooshIndex(SearchIndex):
         node = parse(query)
         if streets is not None and not streets:
             return Results(0, (), _ms(t0), _empty_facets() if facets else {})
-        q = _compile(node)
-        if streets is not None:
-            # A filter inside the query (score 0), so totals, facets and pages are the scope's.  whoosh's
-            # ``filter=`` collector would be bypassed by the time-limit collector wrapped around it.
-            scope = wq.Or([wq.Term("street", s) for s in streets])
-            q = wq.And([q, wq.ConstantScoreQuery(scope, 0.0)])
-        groups = None
-        if facets:
-            groups = {
-                "class": sorting.FieldFacet("class_major", maptype=sorting.Count),
-                "employer": sorting.FieldFacet("employer", maptype=sorting.Count),
-                "street": sorting.FieldFacet("street", maptype=sorting.Count),
-                "decade": sorting.FieldFacet("decade", maptype=sorting.Count),
-            }
         marks = needles(node)
-        with self._ix.searcher() as s:
-            inner = s.collector(limit=max(1, offset + limit), groupedby=groups)
-            # use_alarm=False: SIGALRM only works in the main thread, and searches run in server threads.
-            tlc = collectors.TimeLimitCollector(inner, timelimit=SEARCH_SECONDS, use_alarm=False)
-            try:
-                s.search_with_collector(q, tlc)
-            except collectors.TimeLimit:
-                log.warning("whoosh search over %.0f s: %r", SEARCH_SECONDS, query)
-                raise QueryError("检索用时过长，请加上更多检索词或字段条件缩小范围") from None
-            results = tlc.results()
-            total = len(results)
-            hits = []
-            for i in range(offset, min(offset + limit, results.scored_length())):
-                hits.append(_hit(results[i]["payload"], results.score(i), marks))
-            facet_counts = {}
+        s = self._acquire()
+        try:
+            cost = query_cost(node, s.doc_frequency, s.doc_count(), streets)
+            buckets = sample_buckets(cost, self.work_bound, offset + limit)
+            compiled = _compile(node)
+            q = _restrict(compiled, streets, buckets)
+            # Facets in the same pass when the hits are few enough to count them all.
+            same_pass = facets and (self.facet_bound is None or cost.cand <= self.facet_bound)
+            results = _run(s, q, max(1, offset + limit), _GROUPS if same_pass else None, query)
+            count = len(results)
+            while buckets is not None and count < offset + limit:  # too few hits in the sample for the page
+                buckets = grow(buckets)
+                q = _restrict(compiled, streets, buckets)
+                results = _run(s, q, max(1, offset + limit), _GROUPS if same_pass else None, query)
+                count = len(results)
+            total = scaled_total(count, buckets)
+            hits = [_hit(results[i]["payload"], results.score(i), marks)
+                    for i in range(offset, min(offset + limit, results.scored_length()))]
+            facet_counts: dict[str, dict[str, int]] = {}
+            facets_exact = True
             if facets:
-                facet_counts = {name: _top(results.groups(name)) for name in groups or {}}
-        return Results(total, tuple(hits), _ms(t0), facet_counts)
+                fb = facet_buckets(total, self.facet_bound)
+                if buckets is not None and (fb is None or len(fb) >= len(buckets)):
+                    fb = buckets  # never a larger sample for the facets than for the hits
+                if same_pass and fb == buckets:
+                    facet_counts, sampled = {name: _top(results.groups(name)) for name in _GROUPS}, count
+                else:
+                    fq = q if fb == buckets else _restrict(compiled, streets, fb)
+                    again = _run(s, fq, 1, _GROUPS, query)
+                    facet_counts, sampled = {name: _top(again.groups(name)) for name in _GROUPS}, len(again)
+                if fb is not None:
+                    facet_counts, facets_exact = _scaled(facet_counts, sampled, total), False
+        finally:
+            self._release(s)
+        return Results(total, tuple(hits), _ms(t0), facet_counts, total_exact=buckets is None,
+                       facets_exact=facets_exact)
+
+
+_GROUPS = {
+    "class": sorting.FieldFacet("class_major", maptype=sorting.Count),
+    "employer": sorting.FieldFacet("employer", maptype=sorting.Count),
+    "street": sorting.FieldFacet("street", maptype=sorting.Count),
+    "decade": sorting.FieldFacet("decade", maptype=sorting.Count),
+}
+
+
+def _restrict(q: wq.Query, streets: Sequence[str] | None, buckets: Sequence[str] | None) -> wq.Query:
+    """``q`` within the scope and the sample.
+
+    Filters inside the query (score 0), so totals, facets and pages are the scope's; whoosh's ``filter=``
+    collector would be bypassed by the time-limit collector wrapped around it.
+    """
+    parts = [q]
+    for field, values in (("street", streets), ("sample", buckets)):
+        if values is not None:
+            parts.append(wq.ConstantScoreQuery(wq.Or([wq.Term(field, v) for v in values]), 0.0))
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _run(s: Searcher, q: wq.Query, limit: int, groups: dict[str, sorting.FieldFacet] | None,
+         query: str) -> searching.Results:
+    # Every match must be counted: whoosh's top-N collector skips blocks whose best score cannot make the
+    # page (usequality) and drops sub-matchers that cannot either (replace) — a scope filter of score 0 is
+    # one — and then reports only what it scored as the total (a sixth short on a multi-segment index).
+    inner: collectors.Collector = collectors.TopCollector(limit, usequality=False, replace=0)
+    if groups:
+        inner = collectors.FacetCollector(inner, groups, maptype=None)
+    # use_alarm=False: SIGALRM only works in the main thread, and searches run in server threads.
+    tlc = collectors.TimeLimitCollector(inner, timelimit=SEARCH_SECONDS, use_alarm=False)
+    try:
+        s.search_with_collector(q, tlc)
+    except collectors.TimeLimit:
+        log.warning("whoosh search over %.0f s: %r", SEARCH_SECONDS, query)
+        raise QueryError("检索用时过长，请加上更多检索词或字段条件缩小范围") from None
+    return tlc.results()
+
+
+def _scaled(counts: dict[str, dict[str, int]], sampled: int, total: int) -> dict[str, dict[str, int]]:
+    return {name: scale(values, sampled, total) for name, values in counts.items()}
 
 
 def _compile(node: Node) -> wq.Query:

@@ -30,14 +30,17 @@ def search_command(query: str, limit: int, as_json: bool) -> None:
         db.session.commit()
         raise click.ClickException(str(exc)) from exc
     took = (time.perf_counter() - started) * 1000
-    record("search.query", details={"q": query[:500], "total": results.total, "cli": True})
+    record("search.query", details={"q": query[:500], "total": results.total, "total_exact": results.total_exact,
+                                    "cli": True})
     db.session.commit()
     hits = [{"archive_no": h.archive_no, "page": h.position, "material": h.material_seq, "score": round(h.score, 4),
              "snippet": h.snippet} for h in results.hits]
     if as_json:
-        click.echo(json.dumps({"total": results.total, "took_ms": round(took, 2), "hits": hits}, ensure_ascii=False))
+        click.echo(json.dumps({"total": results.total, "total_exact": results.total_exact, "took_ms": round(took, 2),
+                               "hits": hits}, ensure_ascii=False))
     else:
-        click.echo(f"{results.total} pages ({took:.1f} ms)")
+        about = "" if results.total_exact else "about "  # estimated from a sample (search.estimate)
+        click.echo(f"{about}{results.total} pages ({took:.1f} ms)")
         for h in hits:
             click.echo(f"  {h['archive_no']} p.{h['page']} [{h['material']}] {h['score']:.3f}  {h['snippet']}")
 

@@ -105,6 +105,8 @@ def rebuild_index(progress: Callable[[int, int], None] | None = None) -> int:
         done += len(chunk)
         if progress:
             progress(done, total)
+    # One segment per batch is what a rebuild leaves; merged, every query opens and searches one.
+    index.optimize()
     return done
 
 

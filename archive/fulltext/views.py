@@ -59,9 +59,20 @@ def decade_label(value: str) -> str:
     return _("%(year)ds", year=int(digits)) if digits.isdigit() else value
 
 
+def approx_count(n: int) -> str:
+    """An estimated total as people say it, to two significant digits: 约 73 万 / about 730,000."""
+    from archive.i18n import select_locale
+
+    digits = len(str(max(n, 0)))
+    rounded = round(n, 2 - digits) if digits > 2 else max(n, 0)
+    if select_locale() == "zh_CN" and rounded >= 10_000:
+        return f"{rounded / 10_000:g} 万"
+    return f"{rounded:,}"
+
+
 @bp.app_context_processor
 def _search_labels() -> dict[str, object]:
-    return {"class_label": class_label, "decade_label": decade_label}
+    return {"class_label": class_label, "decade_label": decade_label, "approx_count": approx_count}
 
 
 def query_too_long(q: str) -> str | None:
@@ -117,7 +128,8 @@ def search() -> ResponseReturnValue:
             error = translate_query_error(str(exc))
     record("search.query", outcome="ok" if error is None else "failed",
            details={"q": q[:500], "filters": {k: v for k, v in facets_in.items() if v}, "scope": streets,
-                    "total": results.total if results else None, "page": page, "error": error})
+                    "total": results.total if results else None,
+                    "total_exact": results.total_exact if results else None, "page": page, "error": error})
     hits = results.hits if results else ()
     if not may_see_full_id():
         hits = tuple(_masked(h) for h in hits)

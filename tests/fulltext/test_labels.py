@@ -158,3 +158,15 @@ def test_every_refused_query_reads_in_the_users_language(app, client, factory):
         page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
         shown = Markup(page.split('data-testid="search-error">', 1)[1].split("</div>", 1)[0]).unescape()
         assert shown != message and not re.search(r"[\u4e00-\u9fff]{3}", shown.replace("退休 NOT 病退", "")), (q, shown)
+
+
+def test_an_estimated_total_reads_as_people_say_it(app):
+    from flask import session
+
+    from archive.fulltext.views import approx_count
+
+    with app.test_request_context():
+        assert [approx_count(n) for n in (731_204, 58_889, 12_000, 9_876, 57)] == [
+            "73 万", "5.9 万", "1.2 万", "9,900", "57"]
+        session["locale"] = "en"
+        assert [approx_count(n) for n in (731_204, 58_889, 57)] == ["730,000", "59,000", "57"]

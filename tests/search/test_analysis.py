@@ -12,13 +12,13 @@ from search.analysis import (
     Word,
     analyse,
     formed_key,
-    highlight,
     index_fields,
     is_word,
     normalise,
     plan,
 )
 from search.base import PageDoc
+from search.snippets import highlight
 
 
 def test_normalise_folds_width_case_and_dashes() -> None:
