@@ -42,24 +42,47 @@ def _hamming(a: int, b: int) -> int:
 
 
 def _ocr_signature(result: PageResult) -> str | None:
-    """The page's text without whitespace, when OCR produced some; ``None`` otherwise."""
+    """The page's text (lines kept, for :func:`_same_text`), when OCR produced some; ``None`` otherwise."""
     if result.ocr is None or not result.ocr.text.strip():
         return None
-    return "".join(result.ocr.text.split())
+    return result.ocr.text
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
-    """Near-identical OCR text, or no text to compare (then the perceptual hash decides alone).
+    """Near-identical *writing*, or no text to compare (then the perceptual hash decides alone).
 
     Sparse forms on mostly white paper share their low-frequency picture, so a perceptual
     hash alone calls two different one-line pages "the same"; when both pages were read,
-    a rescan must also say (nearly) the same thing.
+    a rescan must also say (nearly) the same thing.  Two forms of one kind share their
+    printed boilerplate — the labels, the heading, the person's name and birth date — and
+    differ only in what was written in: two 工资调整审批表 of one person read 0.91 alike as a
+    whole (issue 12).  So the lines both pages have word for word are set aside, and what
+    is left (the writing, and on a rescan only the OCR's noise) must agree too.
     """
     if a is None or b is None:
         return True
     import difflib
 
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.85
+    if difflib.SequenceMatcher(None, _joined(a), _joined(b), autojunk=False).ratio() < _SAME_TEXT:
+        return False
+    lines_a, lines_b = _lines(a), _lines(b)
+    shared = set(lines_a) & set(lines_b)
+    rest_a = "".join(line for line in lines_a if line not in shared)
+    rest_b = "".join(line for line in lines_b if line not in shared)
+    if not rest_a and not rest_b:
+        return True
+    return difflib.SequenceMatcher(None, rest_a, rest_b, autojunk=False).ratio() >= _SAME_TEXT
+
+
+_SAME_TEXT = 0.85  # OCR of one sheet scanned twice agrees at least this well (difflib ratio)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in ("".join(raw.split()) for raw in text.splitlines()) if line]
+
+
+def _joined(text: str) -> str:
+    return "".join(text.split())
 
 
 def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[Finding]:

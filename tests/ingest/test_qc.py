@@ -158,7 +158,7 @@ def test_every_rule_has_names_in_both_languages() -> None:
     assert RULE_NAMES_ZH["EXTRA_PAGES"] == "多扫"
     assert RULE_NAMES_ZH["DUPLICATE_PAGE"] == "重扫/重复页"
     assert RULE_NAMES_ZH["REQUIRED_MATERIAL_MISSING"] == "缺少必备材料"
-    assert len(RULE_NAMES_ZH) == 12
+    assert len(RULE_NAMES_ZH) == 13
 
 
 # --------------------------------------------------------------------------- linking rules
@@ -174,7 +174,7 @@ def test_page_count_mismatch_file_level_flat() -> None:
     assert (f.rule, f.severity, f.material, f.page) == ("PAGE_COUNT_MISMATCH", "error", None, None)
     assert "扫描14页" in f.message and "目录页数合计15页" in f.message and "少1页" in f.message
     assert "错位" in f.message  # the flat layout's warning that later materials shift
-    assert f.details == {"scanned": 14, "catalogue": 15, "materials_without_pages": 0}
+    assert f.details == {"scanned": 14, "catalogue": 15, "materials_without_pages": 0, "blank": 0}
 
 
 def test_page_count_mismatch_notes_rows_without_page_count() -> None:
@@ -586,7 +586,8 @@ def test_run_file_checks_orders_rules_and_attaches_materials() -> None:
 
 def test_run_file_checks_stable_order_across_rules() -> None:
     materials = [m for m in CLEAN_CATALOGUE if m.class_no != 6]  # also leaves a party gap
-    results = clean_results(CLEAN_TOTAL - 3 + 1)
+    # One page too many with writing (the blank first page does not count: it is not a mismatch by itself).
+    results = clean_results(CLEAN_TOTAL - 3 + 2)
     results[0] = result(1, blank=True, skew_deg=None)
     results[1] = PageResult(PageRef("XC-1", "XC-1/0002.jpg", 2), error="corrupt_image", message="坏")
 
