@@ -363,8 +363,12 @@ CONDITIONS: tuple[str, ...] = (
 """Condition names; the first five are clean 300 dpi prose in one font each."""
 
 
-def make_page(condition: str, index: int, seed: int = 12) -> LabelledPage:
-    """Page ``index`` of ``condition``: deterministic in (condition, index, seed)."""
+def make_page(condition: str, index: int, seed: int = 12, *, damage: bool = True) -> LabelledPage:
+    """Page ``index`` of ``condition``: deterministic in (condition, index, seed).
+
+    ``damage=False`` gives the same page (same text, font, layout) straight, upright and clean, so a
+    test can compare the reading of a damaged page with the reading of its undamaged twin.
+    """
     rng = random.Random(f"{seed}|{condition}|{index}")
     fonts = ("kai", "ming", "hei", "fangsong")
     font_key = condition if condition in FONTS else fonts[(index + len(condition)) % len(fonts)]
@@ -373,7 +377,9 @@ def make_page(condition: str, index: int, seed: int = 12) -> LabelledPage:
     image, lines, seals = _render(rng, dpi=dpi, font_key=font_key, kind=kind, seal=condition == "seal")
     page = LabelledPage(condition, f"{condition}#{index} {FONT_LABELS[font_key]}", image, lines, seals,
                         dpi=dpi, font=font_key)
-    if condition == "skew":
+    if not damage:
+        page.image = image.convert("L") if condition != "seal" else image
+    elif condition == "skew":
         page.skew_deg = (4.5, -5.0, 2.5, -3.0)[index % 4]
         page.image = _turn(image, page.skew_deg, image.getpixel((5, 5)))  # type: ignore[arg-type]
     elif condition == "rotated":
@@ -389,7 +395,7 @@ def make_page(condition: str, index: int, seed: int = 12) -> LabelledPage:
         page.image = _jpeg(_grain(image, rng, 16), 90)
         if condition != "seal" and page.image.mode == "RGB":
             page.image = page.image.convert("L")  # a grey scan, as most black-and-white pages are kept
-    if condition in ("skew", "rotated"):
+    if damage and condition in ("skew", "rotated"):
         page.image = _jpeg(_grain(page.image, rng, 16), 90).convert("L")
     page.image.info["dpi"] = (dpi, dpi)
     return page

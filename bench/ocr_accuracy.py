@@ -127,6 +127,30 @@ def pearson(xs: list[float], ys: list[float]) -> float:
     return statistics.correlation(xs, ys)
 
 
+def pages_with_seals(per_condition: int, seed: int, conditions: list[str]) -> list[LabelledPage]:
+    from labelled_pages import make_page
+
+    return [p for c in conditions for i in range(per_condition) if (p := make_page(c, i, seed)).seals]
+
+
+def seal_rows(pages: list[LabelledPage]) -> None:
+    """Seal text read apart from the body: CER against the seals' known text, seconds per page."""
+    from ingest.ocr.seals import read_seals
+
+    errors = length = 0
+    seconds = []
+    for page in pages:
+        started = time.perf_counter()
+        found = read_seals(page.image, dpi=page.dpi)
+        seconds.append(time.perf_counter() - started)
+        ref = "".join(page.seals)
+        errors += round(character_error_rate(ref, "".join(found)) * len(ref))
+        length += len(ref)
+    if pages:
+        print(f"{'seal text':<11} CER {100 * errors / length:.2f} % over {len(pages)} sealed pages "
+              f"({length} characters), {statistics.fmean(seconds):.2f} s/page (read apart from the body text)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-condition", type=int, default=2)
@@ -134,6 +158,8 @@ def main() -> None:
     parser.add_argument("--config", action="append", choices=sorted(CONFIGS))
     parser.add_argument("--condition", action="append", choices=CONDITIONS)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--conf-threshold", type=float, action="append",
+                        help="also print the mean CER of the pages below/above this confidence (default 60 and 80)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     configs = args.config or DEFAULT_CONFIGS
@@ -194,6 +220,16 @@ def main() -> None:
     print(f"{'r(conf,CER)':<11}" + "".join(
         f"{pearson([f for f, _c, _s in per_page[n]], [c for _f, c, _s in per_page[n]]):>{width + 1}.2f}"
         for n in usable))
+    for threshold in args.conf_threshold or [60.0, 80.0]:
+        for below in (True, False):
+            label = f"conf{'<' if below else '≥'}{threshold:g}"
+            cells = []
+            for n in usable:
+                cers = [c for f, c, _s in per_page[n] if (f < threshold) == below]
+                cells.append(f"{100 * statistics.fmean(cers):>{width - 4}.2f} ({len(cers):>2})" if cers
+                             else f"{'-':>{width + 1}}")
+            print(f"{label:<11}" + "".join(cells))
+    seal_rows(pages_with_seals(args.per_condition, args.seed, conditions))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def _runs_mask(ink: Image.Image, length: int) -> Image.Image:
     mask = Image.new("L", ink.size, 0)
     if width < 2 * length:
         return mask
-    for offset in (0, length // 2):
+    for offset in range(0, length, max(1, length // 4)):
         cells = (width - offset) // length
         if cells < 1:
             continue
@@ -57,7 +57,18 @@ def _runs_mask(ink: Image.Image, length: int) -> Image.Image:
         full = band.resize((cells, height), Image.Resampling.BOX).point(lambda v: 255 if v >= 235 else 0)
         mask.paste(ImageChops.lighter(mask.crop((offset, 0, offset + cells * length, height)),
                                       full.resize(band.size, Image.Resampling.NEAREST)), (offset, 0))
-    return mask
+    # The windows leave up to a quarter of ``length`` at each end of a rule: grow the mask along the
+    # rows by that much (blocks of a quarter, and their neighbours); only ink under it is removed.
+    quarter = max(1, length // 4)
+    blocks = mask.resize((max(1, width // quarter), height), Image.Resampling.BOX).point(lambda v: 255 if v else 0)
+    grown = blocks.filter(ImageFilter.MaxFilter(3)).resize(ink.size, Image.Resampling.NEAREST)
+    return ImageChops.darker(grown, _on_runs(ink, mask))
+
+
+def _on_runs(ink: Image.Image, mask: Image.Image) -> Image.Image:
+    """Ink on the rows the mask marks anywhere: the stubs continue the rule on its own rows."""
+    rows = mask.resize((1, mask.height), Image.Resampling.BOX).point(lambda v: 255 if v else 0)
+    return ImageChops.darker(ink, rows.resize(mask.size, Image.Resampling.NEAREST))
 
 
 def remove_rules(binary: Image.Image, dpi: float | None) -> Image.Image:
@@ -65,7 +76,7 @@ def remove_rules(binary: Image.Image, dpi: float | None) -> Image.Image:
 
     A ruled 登记表 puts a rule under and between every field; the engine then reads the rules as
     ``一``, ``|`` or ``l``, or splits a line of text at them.  A run of solid ink longer than three
-    characters (≈ 15 mm) is a rule, not writing.  The rule's ends (under half that length) can stay.
+    characters (≈ 15 mm) is a rule, not writing.
     """
     grey = binary.convert("L")
     ink = ImageChops.invert(grey)
