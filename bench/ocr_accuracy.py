@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import statistics
 import sys
 import time
@@ -49,26 +50,26 @@ class Config:
     page: PageOptions | None = None  # None: the engine reads the page as it lies (the pipeline before issue 12)
 
 
-_CLEAN = PageOptions(threshold="local", despeckle=True)
+_NEVER = 2.0  # despeckle_above: never
 CONFIGS = {
     c.name: c
     for c in (
         Config("tess-today", "tesseract"),
-        Config("tess-straight", "tesseract", page=PageOptions()),
-        Config("tess-local", "tesseract", page=PageOptions(threshold="local")),
-        Config("tess-local-desp", "tesseract", page=_CLEAN),
-        Config("tess-local-desp-rules", "tesseract", page=PageOptions(threshold="local", despeckle=True,
-                                                                        remove_rules=True)),
-        Config("tess-otsu-desp", "tesseract", page=PageOptions(despeckle=True)),
-        Config("hans-local-desp", "tesseract", (("lang", "script/HanS"),), page=_CLEAN),
+        Config("tess-straight", "tesseract", page=PageOptions(threshold="otsu", despeckle_above=_NEVER)),
+        Config("tess-local", "tesseract", page=PageOptions(despeckle_above=_NEVER)),
+        Config("tess-local-desp", "tesseract", page=PageOptions(despeckle_above=0.0)),
+        Config("tess-local-rules", "tesseract", page=PageOptions(remove_rules=True)),
+        Config("tess-default", "tesseract", page=PageOptions()),
+        Config("hans-default", "tesseract", (("lang", "HanS"),), page=PageOptions()),
         Config("rapid-today", "rapidocr", (("max_side", 2000), ("use_cls", True))),
-        Config("rapid-1280", "rapidocr", page=PageOptions(threshold="none")),
+        Config("rapid-1280-grey", "rapidocr", page=PageOptions(threshold="none", despeckle_above=_NEVER)),
         Config("rapid-1280-cls", "rapidocr", (("use_cls", True),), page=PageOptions(threshold="none")),
         Config("rapid-2000", "rapidocr", (("max_side", 2000),), page=PageOptions(threshold="none")),
+        Config("rapid-default", "rapidocr", page=PageOptions.for_engine("rapidocr")),
     )
 }
-DEFAULT_CONFIGS = ["tess-today", "tess-straight", "tess-local", "tess-local-desp", "tess-local-desp-rules",
-                   "tess-otsu-desp", "hans-local-desp", "rapid-1280"]
+DEFAULT_CONFIGS = ["tess-today", "tess-straight", "tess-local", "tess-local-desp", "tess-local-rules", "tess-default",
+                   "hans-default", "rapid-today", "rapid-default"]
 
 _engines: dict[str, object] = {}
 
@@ -80,27 +81,34 @@ def _engine(config: Config):  # type: ignore[no-untyped-def]
     return _engines[key]
 
 
-def read(config: Config, page: LabelledPage, skew: float | None) -> tuple[OcrResult, float]:
+def read(config: Config, page: LabelledPage, skew: float | None) -> tuple[OcrResult, float, float]:
     engine = _engine(config)
     started = time.perf_counter()
+    cpu0 = _cpu()
     if config.page is None:
         result = engine.recognise(page.image, dpi=page.dpi)  # type: ignore[attr-defined]
     else:
         result = recognise_page(engine, page.image, dpi=page.dpi, skew_deg=skew, options=config.page)  # type: ignore[arg-type]
-    return result, time.perf_counter() - started
+    return result, time.perf_counter() - started, _cpu() - cpu0
 
 
-def _job(args: tuple[str, str, int, int, float | None]) -> tuple[str, str, int, float, float, int, int, str]:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (Tesseract runs as a child)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _job(args: tuple[str, str, int, int, float | None]) -> tuple[str, str, int, float, float, float, int, int, str]:
     config_name, condition, index, seed, skew = args
     page = _page(condition, index, seed)
     config = CONFIGS[config_name]
     try:
-        result, seconds = read(config, page, skew)
+        result, seconds, cpu = read(config, page, skew)
     except OcrError as exc:
-        return config_name, condition, index, math.nan, 0.0, 0, 0, str(exc)
+        return config_name, condition, index, math.nan, 0.0, 0.0, 0, 0, str(exc)
     ref = "".join(normalise_text(page.text).split())
     errors = round(character_error_rate(ref, result.text) * len(ref))
-    return config_name, condition, index, result.mean_conf, seconds, errors, len(ref), ""
+    return config_name, condition, index, result.mean_conf, seconds, cpu, errors, len(ref), ""
 
 
 _last: dict[tuple[str, int, int], LabelledPage] = {}
@@ -192,13 +200,15 @@ def main() -> None:
 
     errors: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     per_page: dict[str, list[tuple[float, float, float]]] = defaultdict(list)  # (conf, cer, seconds)
-    for name, condition, index, conf, seconds, errs, length, problem in rows:
+    cpu_s: dict[str, list[float]] = defaultdict(list)
+    for name, condition, index, conf, seconds, cpu, errs, length, problem in rows:
         if problem:
             print(f"  {name} {condition}#{index}: {problem}")
             continue
         errors[(name, condition)][0] += errs
         errors[(name, condition)][1] += length
         per_page[name].append((conf, errs / max(1, length), seconds))
+        cpu_s[name].append(cpu)
         if args.verbose:
             cer = errs / max(1, length)
             print(f"  {name:<26} {condition}#{index:<3} {seconds:5.2f} s  conf {conf:5.1f}  CER {cer:.3f}")
@@ -214,9 +224,14 @@ def main() -> None:
             cells.append(f"{100 * errs / length:>{width + 1}.2f}" if length else f"{'-':>{width + 1}}")
         print(f"{condition:<11}" + "".join(cells))
     print(f"{'all (mean)':<11}" + "".join(
-        f"{100 * statistics.fmean(c for _f, c, _s in per_page[n]):>{width + 1}.2f}" for n in usable))
+        f"{100 * statistics.fmean(c for _f, c, _s in per_page[n]):>{width + 1}.2f}" if per_page[n] else "-"
+        for n in usable))
     print(f"{'s/page':<11}" + "".join(f"{statistics.fmean(s for _f, _c, s in per_page[n]):>{width + 1}.2f}"
                                       for n in usable))
+    print(f"{'CPU s/page':<11}" + "".join(f"{statistics.fmean(cpu_s[n]):>{width + 1}.2f}" for n in usable))
+    base = statistics.fmean(cpu_s[usable[0]])
+    print(f"{'CPU ×' + usable[0][:5]:<11}" + "".join(f"{statistics.fmean(cpu_s[n]) / base:>{width + 1}.2f}"
+                                                    for n in usable))
     print(f"{'r(conf,CER)':<11}" + "".join(
         f"{pearson([f for f, _c, _s in per_page[n]], [c for _f, c, _s in per_page[n]]):>{width + 1}.2f}"
         for n in usable))

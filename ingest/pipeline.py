@@ -27,7 +27,7 @@ from ingest.imaging import decode, make_thumb, make_view, page_metrics
 from ingest.lifeline import die_with_parent
 from ingest.model import OcrResult, PageMetrics, PageRef, PageResult, StoredKeys
 from ingest.ocr import OcrEngine, OcrError, get_engine
-from ingest.ocr.page import recognise_page
+from ingest.ocr.page import PageOptions, recognise_page
 from ingest.ocr.seals import read_seals
 from ingest.sources import read_page
 from storage import ObjectExists, ObjectStore, StorageError, open_store, sha256_bytes
@@ -106,7 +106,9 @@ def recognise(image: Image.Image, metrics: PageMetrics, ctx: PageContext) -> Ocr
     """
     if metrics.blank or not ctx.ocr_engine:
         return None
-    result = recognise_page(_engine(ctx.ocr_engine), image, dpi=metrics.dpi, skew_deg=metrics.skew_deg)
+    engine = _engine(ctx.ocr_engine)
+    result = recognise_page(engine, image, dpi=metrics.dpi, skew_deg=metrics.skew_deg,
+                            options=PageOptions.for_engine(engine.name))
     if metrics.colour == "colour":
         result = dataclasses.replace(result, seals=read_seals(image, dpi=metrics.dpi))
     return result

@@ -56,7 +56,7 @@ def test_planted_defects_are_all_caught(app, tmp_path, no_ocr):
     pages = default_pages(spec)
     pages[1] = PageSpec(pages[1].lines, dpi=150)            # LOW_RESOLUTION (error)
     pages[2] = PageSpec(pages[2].lines, skew=4.0)            # SKEW (error)
-    pages[3] = PageSpec([], blank=True)                      # BLANK_PAGE
+    pages.insert(3, PageSpec([], blank=True))                # BLANK_PAGE (a verso: 页数 does not count it)
     pages[4] = PageSpec(pages[4].lines, corrupt=True)        # UNREADABLE_PAGE
     pages.append(PageSpec([], same_as=0))                    # DUPLICATE_PAGE + EXTRA_PAGES + PAGE_COUNT_MISMATCH
     pages[5] = PageSpec(pages[5].lines, fmt="png")           # MIXED_FORMATS
