@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterable
 
 from PIL import Image, ImageChops
@@ -109,6 +110,27 @@ def _unwrap(ink: Image.Image, start_deg: float, r_in: float, r_out: float, steps
                          fillcolor=255)
 
 
+_SEAL_CHARS = re.compile(r"[\u4e00-\u9fff0-9]")
+_RING_SHARE = 0.5  # a row of the unrolled seal this full of ink is one of its rings, not characters
+_TEXT_SHARE = 0.03
+
+
+def _text_rows(strip: Image.Image) -> tuple[int, int]:
+    """Rows (top, bottom) of the unrolled seal that hold its ring of characters: the inkiest run between rings."""
+    shares = [1 - v / 255 for v in strip.resize((1, strip.height), Image.Resampling.BOX).tobytes()]
+    best, best_ink, start, ink = (0, strip.height), 0.0, None, 0.0
+    for row, share in enumerate([*shares, 1.0]):
+        if _TEXT_SHARE < share <= _RING_SHARE:
+            if start is None:
+                start, ink = row, 0.0
+            ink += share
+            continue
+        if start is not None and ink > best_ink and row - start >= 4:
+            best, best_ink = (start, row), ink
+        start = None
+    return best
+
+
 def _gap_middle(strip: Image.Image) -> float:
     """Angle (degrees along the strip from its start) of the middle of the widest run without ink."""
     bins = 72
@@ -167,16 +189,21 @@ def read_seals(image: Image.Image, *, dpi: float | None = None, engine: OcrEngin
             continue
         ink = ImageChops.invert(red.crop(tight))  # the seal's strokes black on white, the outer ring at the edge
         radius = min(ink.size) / 2
-        # The ring of characters lies between the outer rings and the star; first find its gap.
-        ring = _unwrap(ink, 0.0, radius * 0.5, radius * 0.83)
-        gap = _gap_middle(ring)
-        line = _unwrap(ink, gap, radius * 0.5, radius * 0.83)
+        # Unroll everything between the star and the outer ring, find the band of rows that holds the
+        # ring of characters (seals differ: it may sit close to the ring or well inside it), then the
+        # gap in that band, and unroll again from the gap.
+        inner, outer = radius * 0.3, radius * 0.99
+        first = _unwrap(ink, 0.0, inner, outer)
+        top, bottom = _text_rows(first)
+        gap = _gap_middle(first.crop((0, top, first.width, bottom)))
+        line = _unwrap(ink, gap, inner, outer).crop((0, max(0, top - 3), first.width, min(first.height, bottom + 3)))
         # The gap sits at the bottom (90°) of an upright seal: turning by the difference puts the band level.
         turned = ink.rotate(gap - 90.0, resample=Image.Resampling.BILINEAR, fillcolor=255)
         cx, cy = turned.width / 2, turned.height / 2
         band = turned.crop((round(cx - radius * 0.6), round(cy + radius * 0.1),
                             round(cx + radius * 0.6), round(cy + radius * 0.45)))
-        text = normalise_text(_read_line(engine, line.crop((0, 0, line.width, line.height))) + _read_line(engine, band))
+        # A seal carries Han characters and digits only: the rest is the rings and the star read as marks.
+        text = "".join(_SEAL_CHARS.findall(normalise_text(_read_line(engine, line) + _read_line(engine, band))))
         if text:
             texts.append(text)
     return tuple(texts)
