@@ -115,7 +115,7 @@ def _map_words(words: tuple[OcrWord, ...], matrices: list[tuple[float, ...]], si
     width, height = size
     out = []
     for word in words:
-        corners = [(word.left, word.top), (word.left + word.width, word.top),
+        corners: list[tuple[float, float]] = [(word.left, word.top), (word.left + word.width, word.top),
                    (word.left, word.top + word.height), (word.left + word.width, word.top + word.height)]
         for m in reversed(matrices):  # the last turn is undone first
             corners = [(m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]) for x, y in corners]
