@@ -402,6 +402,16 @@ def test_low_ocr_confidence() -> None:
     assert findings[0].message == "第2页文字识别置信度42，低于60，请人工核对"
 
 
+def test_low_ocr_confidence_has_a_threshold_per_engine() -> None:
+    # RapidOCR's line scores sit near 100: 97 is its low, where tesseract's 85 is a good page.
+    rapid = [dataclasses.replace(result(i), ocr=OcrResult("rapidocr", "中华人民共和国", conf)) for i, conf in
+             ((1, 99.8), (2, 97.2))]
+    findings = low_ocr_confidence([result(3, conf=85), *rapid], SETTINGS)
+
+    assert [(f.page, f.details["engine"]) for f in findings] == [(2, "rapidocr")]
+    assert "低于99" in findings[0].message
+
+
 def test_mixed_formats() -> None:
     results = clean_results(4)
     results[2] = result(3, fmt="tiff")
@@ -511,7 +521,8 @@ def test_required_items_each_match_something_in_the_clean_file() -> None:
 def test_settings_defaults() -> None:
     s = QcSettings()
     assert (s.dpi_warning, s.dpi_error, s.skew_warning, s.skew_error) == (300, 200, 1.0, 3.0)
-    assert (s.ocr_conf_warning, s.duplicate_hamming, s.check_required) == (60.0, 6, True)
+    assert (s.ocr_conf_warning, s.ocr_conf_warning_rapidocr, s.duplicate_hamming, s.check_required) == (
+        60.0, 99.0, 6, True)
 
 
 def test_settings_from_mapping() -> None:
