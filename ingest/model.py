@@ -109,13 +109,21 @@ class OcrWord:
 
 @dataclass(frozen=True)
 class OcrResult:
-    """Recognised text of a page; ``text`` is normalised (no spaces between CJK characters)."""
+    """Recognised text of a page; ``text`` is normalised (no spaces between CJK characters).
+
+    ``rotation`` (0/90/180/270, clockwise) and ``deskew_deg`` say how the page was turned before it was
+    read (word boxes are in the original's pixels all the same); ``seals`` holds the text read from the
+    page's red seals and stamps, which is kept out of ``text``.
+    """
 
     engine: str
     text: str
     mean_conf: float
     words: tuple[OcrWord, ...] = ()
     seconds: float = 0.0
+    rotation: int = 0
+    deskew_deg: float = 0.0
+    seals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,11 @@ class PageResult:
 
 @dataclass(frozen=True)
 class MaterialRef:
-    """A catalogue row as QC sees it (from the database or the package's 目录)."""
+    """A catalogue row as QC sees it (from the database or the package's 目录).
+
+    ``row`` is the row's position in the catalogue as the sending unit wrote it (1-based), ``None`` when
+    unknown (a row added by hand, a catalogue imported before the position was kept).
+    """
 
     class_no: int
     subclass: int
@@ -161,6 +173,7 @@ class MaterialRef:
     title: str
     pages: int | None
     material_id: int | None = None
+    row: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ a callback as soon as it is ready, so the caller can checkpoint progress.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -26,6 +27,8 @@ from ingest.imaging import decode, make_thumb, make_view, page_metrics
 from ingest.lifeline import die_with_parent
 from ingest.model import OcrResult, PageMetrics, PageRef, PageResult, StoredKeys
 from ingest.ocr import OcrEngine, OcrError, get_engine
+from ingest.ocr.page import PageOptions, recognise_page
+from ingest.ocr.seals import read_seals
 from ingest.sources import read_page
 from storage import ObjectExists, ObjectStore, StorageError, open_store, sha256_bytes
 
@@ -96,10 +99,19 @@ def store_page(data: bytes, fmt: str, image: Image.Image, store: ObjectStore) ->
 
 
 def recognise(image: Image.Image, metrics: PageMetrics, ctx: PageContext) -> OcrResult | None:
-    """OCR a page with writing on it; blank pages and OCR-less runs give ``None``."""
+    """OCR a page with writing on it; blank pages and OCR-less runs give ``None``.
+
+    The page is turned upright and straightened by its measured skew before it is read
+    (:func:`ingest.ocr.page.recognise_page`); a colour page's red seals are read on their own.
+    """
     if metrics.blank or not ctx.ocr_engine:
         return None
-    return _engine(ctx.ocr_engine).recognise(image, dpi=metrics.dpi)
+    engine = _engine(ctx.ocr_engine)
+    result = recognise_page(engine, image, dpi=metrics.dpi, skew_deg=metrics.skew_deg,
+                            options=PageOptions.for_engine(engine.name))
+    if metrics.colour == "colour":
+        result = dataclasses.replace(result, seals=read_seals(image, dpi=metrics.dpi))
+    return result
 
 
 # --- per-process caches: one store client and one OCR engine per worker process ----------------

@@ -23,6 +23,10 @@ elif ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 if [ "$WANT_TEST" = 1 ]; then
   packages+=(chromium chromium-driver postgresql-client)
+  # The labelled OCR page set (bench/labelled_pages.py, its tests): 楷体, 明体, 黑体, a handwriting-like 楷,
+  # 仿宋 (FandolFang, only in TeX Live's Chinese package), and the tesseract script model it is measured with.
+  packages+=(fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-lxgw-wenkai texlive-lang-chinese
+             tesseract-ocr-script-hans)
 fi
 
 missing=()
@@ -45,7 +49,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "==> installing Python packages"
   .venv/bin/pip install -q --upgrade pip
   if [ "$WANT_TEST" = 1 ]; then
-    .venv/bin/pip install -q -e ".[test]"
+    # ocr-paddle: RapidOCR, measured against tesseract by bench/ocr_accuracy.py and the OCR tests.
+    .venv/bin/pip install -q -e ".[test,ocr-paddle]"
   else
     .venv/bin/pip install -q -e .
   fi

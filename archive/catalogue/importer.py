@@ -146,6 +146,8 @@ def _import_one(
             for material in list(file.materials):
                 file.materials.remove(material)
             db.session.flush()  # old rows go before new ones take their 序号
+            # ``rows`` come in sheet order; that position is what flat-file linking follows.
+            sheet_rows = {id(r): n for n, r in enumerate(rows, 1)}
             for r in sorted(rows, key=lambda r: (r.class_no, r.subclass, r.seq)):
                 file.materials.append(
                     Material(
@@ -157,6 +159,7 @@ def _import_one(
                         formed=r.formed.iso if r.formed else None,
                         pages=r.pages,
                         remarks=r.remarks,
+                        sheet_row=sheet_rows[id(r)],
                     )
                 )
             if file.status == FileStatus.RECEIVED:

@@ -134,6 +134,9 @@ class Material(db.Model):
     formed: Mapped[str | None] = mapped_column(String(10))
     pages: Mapped[int | None]
     remarks: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Position of the row in the catalogue as the sending unit wrote it (1-based; None for rows added by hand):
+    # the order the pages of a flat-numbered file were scanned in (ingest.linking).
+    sheet_row: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -116,6 +116,8 @@ class Page(db.Model):
     ocr_engine: Mapped[str] = mapped_column(String(16), default="", server_default="")
     ocr_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     ocr_conf: Mapped[float | None] = mapped_column(Float)
+    # The text of the page's red seals and stamps, one per line: kept out of ocr_text, searchable on its own.
+    seal_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     words: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON [[text, conf, l, t, w, h]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

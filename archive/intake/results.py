@@ -23,7 +23,8 @@ def result_to_json(result: PageResult) -> str:
     }
     if result.ocr is not None:
         data["ocr"] = {"engine": result.ocr.engine, "text": result.ocr.text, "mean_conf": result.ocr.mean_conf,
-                       "seconds": result.ocr.seconds,
+                       "seconds": result.ocr.seconds, "rotation": result.ocr.rotation,
+                       "deskew_deg": result.ocr.deskew_deg, "seals": list(result.ocr.seals),
                        "words": [[w.text, w.conf, w.left, w.top, w.width, w.height] for w in result.ocr.words]}
     return json.dumps(data, ensure_ascii=False)
 
@@ -36,7 +37,10 @@ def result_from_json(text: str) -> PageResult:
     ocr = None
     if data["ocr"]:
         o = data["ocr"]
-        ocr = OcrResult(o["engine"], o["text"], o["mean_conf"], tuple(OcrWord(*w) for w in o["words"]), o["seconds"])
+        # Checkpoints written before issue 12 have no rotation, deskew or seals.
+        ocr = OcrResult(o["engine"], o["text"], o["mean_conf"], tuple(OcrWord(*w) for w in o["words"]), o["seconds"],
+                        rotation=o.get("rotation", 0), deskew_deg=o.get("deskew_deg", 0.0),
+                        seals=tuple(o.get("seals", ())))
     return PageResult(
         ref,
         keys=StoredKeys(**data["keys"]) if data["keys"] else None,
@@ -59,6 +63,7 @@ def page_as_result(page: Page, ref: PageRef) -> PageResult:
     """A stored page as QC sees it (a re-ingest that reuses an unchanged page)."""
     metrics = PageMetrics(format=page.format, compression=page.compression, width=page.width, height=page.height,
                           dpi=page.dpi, colour=page.colour, blank=page.blank, skew_deg=page.skew, phash=page.phash)
-    ocr = OcrResult(page.ocr_engine, page.ocr_text, page.ocr_conf or 0.0) if page.ocr_engine else None
+    seals = tuple(line for line in (page.seal_text or "").splitlines() if line)
+    ocr = OcrResult(page.ocr_engine, page.ocr_text, page.ocr_conf or 0.0, seals=seals) if page.ocr_engine else None
     keys = StoredKeys(page.original_key, page.sha256, page.size, page.view_key, page.thumb_key)
     return PageResult(ref, keys=keys, metrics=metrics, ocr=ocr)

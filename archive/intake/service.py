@@ -553,7 +553,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
         elif ref.order in current and plan.shas.get(ref.order) == current[ref.order].sha256:
             results.append(page_as_result(current[ref.order], ref))
     materials = list(file.materials)
-    refs = [MaterialRef(m.class_no, m.subclass, m.seq, m.title, m.pages, m.id) for m in materials]
+    refs = [MaterialRef(m.class_no, m.subclass, m.seq, m.title, m.pages, m.id, row=m.sheet_row) for m in materials]
     settings = QcSettings.from_mapping(current_app.config)
     party = file.person.party_member if file.person else None
     linking, findings = run_file_checks(refs, list(plan.ref.pages), results, party_member=party, settings=settings)
@@ -638,5 +638,5 @@ def _new_page(job: IngestJob, file: ArchiveFile, result: PageResult, material: M
         size=k.size, view_key=k.view, thumb_key=k.thumb, format=m.format, compression=m.compression[:16],
         width=m.width, height=m.height, dpi=m.dpi, colour=m.colour, blank=m.blank, skew=m.skew_deg,
         phash=m.phash, ocr_engine=ocr.engine if ocr else "", ocr_text=ocr.text if ocr else "",
-        ocr_conf=ocr.mean_conf if ocr else None, words=words_json(ocr),
+        ocr_conf=ocr.mean_conf if ocr else None, words=words_json(ocr), seal_text="\n".join(ocr.seals) if ocr else "",
     )

@@ -1,4 +1,10 @@
-"""PP-OCRv4 through RapidOCR on ONNX Runtime (the optional ``ocr-paddle`` extra)."""
+"""PP-OCR through RapidOCR on ONNX Runtime (the optional ``ocr-paddle`` extra).
+
+RapidOCR 3.x (PyPI ``rapidocr``) carries PP-OCRv6 small detection and recognition models and the
+mobile angle classifier inside its wheel; the older ``rapidocr-onnxruntime`` 1.x (PP-OCRv4) is used when
+3.x is not installed.  The model files are checked before the engine is built and their paths handed to
+it explicitly, so a missing model is :class:`OcrUnavailable` and never a download at run time.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -18,17 +25,47 @@ from ingest.ocr.text import mean_confidence, normalise_text
 log = logging.getLogger(__name__)
 
 
-_RAPID_HINT = "install the optional extra: pip install 'dangan[ocr-paddle]' (rapidocr-onnxruntime)"
+_RAPID_HINT = "install the optional extra: pip install 'dangan[ocr-paddle]' (rapidocr, onnxruntime)"
 _rapid_lock = threading.Lock()
-_rapid_instances: dict[int, Any] = {}
+_rapid_instances: dict[tuple[int, int, bool], Any] = {}
+# The models RapidOCR 3.x ships in its wheel (its defaults for Chinese); any other would be downloaded.
+_V3_MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
+              "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
 
 
-def _import_rapidocr() -> Any:
+def _import_rapidocr() -> tuple[Any, int]:
+    """RapidOCR's class and its major version (3, or 1 for ``rapidocr_onnxruntime``)."""
     try:
-        from rapidocr_onnxruntime import RapidOCR
+        import onnxruntime  # noqa: F401  (3.x imports its inference engine lazily: fail here instead)
+        from rapidocr import RapidOCR
+
+        return RapidOCR, 3
+    except ImportError:
+        pass
+    try:
+        from rapidocr_onnxruntime import RapidOCR as RapidOCRv1
     except ImportError as exc:  # also the ImportError of a broken onnxruntime/opencv wheel
         raise OcrUnavailable(f"RapidOCR is not available ({exc}); {_RAPID_HINT}") from exc
-    return RapidOCR
+    return RapidOCRv1, 1
+
+
+def _v3_params(threads: int, max_side: int, use_cls: bool) -> dict[str, Any]:
+    import rapidocr
+
+    models = Path(rapidocr.__file__).parent / "models"
+    params: dict[str, Any] = {
+        "Global.max_side_len": max_side,
+        "Global.use_cls": use_cls,
+        "Global.log_level": "warning",
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    for task, name in _V3_MODELS.items():
+        path = models / name
+        if not path.is_file():
+            raise OcrUnavailable(f"RapidOCR's {task} model {name} is not in its wheel ({models}); {_RAPID_HINT}")
+        params[f"{task}.model_path"] = str(path)
+    return params
 
 
 def _quiet_rapidocr_loggers() -> None:
@@ -40,49 +77,61 @@ def _quiet_rapidocr_loggers() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def _rapidocr(threads: int) -> Any:
-    """The RapidOCR instance of this process (loading the ONNX models takes about a second)."""
+def _rapidocr(threads: int, max_side: int, use_cls: bool) -> tuple[Any, int]:
+    """The RapidOCR instance of this process and its version (loading the ONNX models takes a second)."""
     with _rapid_lock:
-        engine = _rapid_instances.get(threads)
+        key = (threads, max_side, use_cls)
+        engine = _rapid_instances.get(key)
+        rapid_ocr, version = _import_rapidocr()
         if engine is None:
-            rapid_ocr = _import_rapidocr()
             try:
                 # One intra-op thread per worker for the same reason as Tesseract's OMP_THREAD_LIMIT.
-                engine = rapid_ocr(intra_op_num_threads=threads, inter_op_num_threads=1)
+                if version == 3:
+                    engine = rapid_ocr(params=_v3_params(threads, max_side, use_cls))
+                else:
+                    engine = rapid_ocr(intra_op_num_threads=threads, inter_op_num_threads=1)
+            except OcrUnavailable:
+                raise
             except Exception as exc:
                 raise OcrUnavailable(f"RapidOCR could not load its models: {exc}") from exc
             finally:
                 _quiet_rapidocr_loggers()
-            _rapid_instances[threads] = engine
-        return engine
+            _rapid_instances[key] = engine
+        return engine, version
 
 
 class RapidOcrEngine:
-    """PP-OCRv4 (Chinese detection + recognition) through RapidOCR on ONNX Runtime, CPU only.
+    """PP-OCR (Chinese detection + recognition) through RapidOCR on ONNX Runtime, CPU only.
 
     Optional: needs the ``ocr-paddle`` extra, whose wheel carries the models (nothing is downloaded
     at run time).  Each detected text line becomes one :class:`OcrWord` with the axis-aligned box of
     its quadrilateral and ``conf = score × 100``.  ``dpi`` is accepted for the contract but unused:
-    RapidOCR scales every page to a fixed size (2,000 px on the long side) before detection.
+    RapidOCR scales every page to at most ``max_side`` px on the long side before detection.
+    ``use_cls`` runs the 0°/180° line classifier, off by default: on 楷体 lines it turned whole lines
+    upside down, which then read as junk (issue 12; ``bench/ocr_accuracy.py``).  Only RapidOCR 3.x
+    takes ``max_side`` and ``use_cls``.
     ``drop_red`` reads colour pages through their red channel, as :class:`TesseractEngine` does.
     It has no timeout of its own (it runs in-process); the ingest pool's per-page limit applies.
     """
 
     name = "rapidocr"
 
-    def __init__(self, *, threads: int = 1, drop_red: bool = True) -> None:
+    def __init__(self, *, threads: int = 1, drop_red: bool = True, max_side: int = 1280, use_cls: bool = False) -> None:
         self.threads = threads
         self.drop_red = drop_red
+        self.max_side = max_side
+        self.use_cls = use_cls
         _import_rapidocr()  # fail at configuration time, not on the first page
 
     def __repr__(self) -> str:
-        return f"RapidOcrEngine(threads={self.threads}, drop_red={self.drop_red})"
+        return (f"RapidOcrEngine(threads={self.threads}, drop_red={self.drop_red}, max_side={self.max_side}, "
+                f"use_cls={self.use_cls})")
 
     def recognise(self, image: Image.Image, *, dpi: float | None = None) -> OcrResult:
         """Run PP-OCRv4 on ``image``; see :class:`OcrEngine` for the contract."""
         started = time.perf_counter()
         _check_size(image)
-        engine = _rapidocr(self.threads)
+        engine, version = _rapidocr(self.threads, self.max_side, self.use_cls)
         if image.mode == "RGB" and not self.drop_red:
             page = image
         else:
@@ -93,7 +142,13 @@ class RapidOcrEngine:
             if page.mode == "1":
                 page = page.convert("L")
         try:
-            lines, _elapsed = engine(page)
+            if version == 3:
+                import numpy
+
+                out = engine(numpy.asarray(page.convert("RGB"))[:, :, ::-1])  # BGR, as OpenCV reads
+                lines = list(zip(out.boxes, out.txts, out.scores, strict=True)) if out.txts else []
+            else:
+                lines, _elapsed = engine(page)
         except MemoryError:
             raise
         except Exception as exc:  # onnxruntime, OpenCV and numpy errors have no common base

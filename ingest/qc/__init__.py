@@ -37,6 +37,7 @@ from ingest.qc.page_rules import (
     unreadable_page,
 )
 from ingest.qc.settings import QcSettings
+from ingest.qc.title_rules import title_mismatch
 
 __all__ = [
     "ERROR",
@@ -62,6 +63,7 @@ __all__ = [
     "run_file_checks",
     "sequence_gap",
     "skew",
+    "title_mismatch",
     "unreadable_page",
 ]
 
@@ -80,11 +82,13 @@ def run_file_checks(
     the UI can show them under it.  MIXED_FORMATS at batch level is
     :func:`mixed_formats_batch`, run by the caller over all files.
     """
-    linking = link_pages(materials, pages)
+    blank = [r.ref.order for r in results if r.metrics is not None and r.metrics.blank]
+    linking = link_pages(materials, pages, blank=blank)
     findings = [
         *page_count_mismatch(materials, linking),
         *material_not_scanned(materials, linking),
         *extra_pages(linking),
+        *title_mismatch(materials, linking, results),
         *unreadable_page(results),
         *duplicate_page(results, settings),
         *blank_page(results),

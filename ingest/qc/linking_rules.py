@@ -15,7 +15,8 @@ from ingest.qc.naming import _page, _pages_total, describe_material, material_la
 def page_count_mismatch(materials: Sequence[MaterialRef], linking: Linking) -> list[Finding]:
     """Scanned pages vs the catalogue's 页数 (DA/T 31: "scanned page count compared with the catalogue").
 
-    File level (error): the number of scanned pages differs from the sum of 页数.
+    File level (error): the number of scanned pages *with writing* differs from the sum of 页数
+    (页数 counts only those, docs/domain.md#catalogue-columns: a blank verso is BLANK_PAGE's business).
     In the flat layout this is the only signal that linking by cumulative 页数 went
     wrong, so the message says every material after the error is shifted.
     Structured layout, per material (error): the folder holds a different number of
@@ -23,12 +24,14 @@ def page_count_mismatch(materials: Sequence[MaterialRef], linking: Linking) -> l
     MATERIAL_NOT_SCANNED and rows without 页数 cannot be compared.
     """
     findings: list[Finding] = []
-    scanned = linking.page_count
+    scanned = linking.written_count
     expected = _pages_total(materials)
     unknown = sum(1 for m in materials if m.pages is None)
     if scanned != expected:
         diff = f"多{scanned - expected}页" if scanned > expected else f"少{expected - scanned}页"
         msg = f"扫描页数与目录不符：扫描{scanned}页，目录页数合计{expected}页（{diff}）"
+        if linking.blank:
+            msg += f"，另有空白页{len(linking.blank)}页未计"
         if unknown:
             msg += f"，另有{unknown}条材料未填页数"
         if not linking.structured:
@@ -38,7 +41,8 @@ def page_count_mismatch(materials: Sequence[MaterialRef], linking: Linking) -> l
                 "PAGE_COUNT_MISMATCH",
                 ERROR,
                 msg,
-                details={"scanned": scanned, "catalogue": expected, "materials_without_pages": unknown},
+                details={"scanned": scanned, "catalogue": expected, "materials_without_pages": unknown,
+                         "blank": len(linking.blank)},
             )
         )
     if linking.structured:

@@ -42,24 +42,47 @@ def _hamming(a: int, b: int) -> int:
 
 
 def _ocr_signature(result: PageResult) -> str | None:
-    """The page's text without whitespace, when OCR produced some; ``None`` otherwise."""
+    """The page's text (lines kept, for :func:`_same_text`), when OCR produced some; ``None`` otherwise."""
     if result.ocr is None or not result.ocr.text.strip():
         return None
-    return "".join(result.ocr.text.split())
+    return result.ocr.text
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
-    """Near-identical OCR text, or no text to compare (then the perceptual hash decides alone).
+    """Near-identical *writing*, or no text to compare (then the perceptual hash decides alone).
 
     Sparse forms on mostly white paper share their low-frequency picture, so a perceptual
     hash alone calls two different one-line pages "the same"; when both pages were read,
-    a rescan must also say (nearly) the same thing.
+    a rescan must also say (nearly) the same thing.  Two forms of one kind share their
+    printed boilerplate — the labels, the heading, the person's name and birth date — and
+    differ only in what was written in: two 工资调整审批表 of one person read 0.91 alike as a
+    whole (issue 12).  So the lines both pages have word for word are set aside, and what
+    is left (the writing, and on a rescan only the OCR's noise) must agree too.
     """
     if a is None or b is None:
         return True
     import difflib
 
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.85
+    if difflib.SequenceMatcher(None, _joined(a), _joined(b), autojunk=False).ratio() < _SAME_TEXT:
+        return False
+    lines_a, lines_b = _lines(a), _lines(b)
+    shared = set(lines_a) & set(lines_b)
+    rest_a = "".join(line for line in lines_a if line not in shared)
+    rest_b = "".join(line for line in lines_b if line not in shared)
+    if not rest_a and not rest_b:
+        return True
+    return difflib.SequenceMatcher(None, rest_a, rest_b, autojunk=False).ratio() >= _SAME_TEXT
+
+
+_SAME_TEXT = 0.85  # OCR of one sheet scanned twice agrees at least this well (difflib ratio)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in ("".join(raw.split()) for raw in text.splitlines()) if line]
+
+
+def _joined(text: str) -> str:
+    return "".join(text.split())
 
 
 def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[Finding]:
@@ -211,24 +234,30 @@ def skew(results: Sequence[PageResult], settings: QcSettings) -> list[Finding]:
 
 
 def low_ocr_confidence(results: Sequence[PageResult], settings: QcSettings) -> list[Finding]:
-    """Non-blank pages whose OCR mean confidence is below ``ocr_conf_warning``: warning.
+    """Non-blank pages whose OCR confidence is below their engine's threshold: warning.
 
-    Low confidence usually means a faint, handwritten or badly scanned page whose
-    text search will miss; pages without OCR (not run, or failed) are skipped.
+    The page confidence (the character-weighted mean of the word confidences) predicts the page's
+    error rate (bench/ocr_accuracy.py prints the correlation), so a low one means a faint, damaged or
+    handwritten page whose text search will miss; pages without OCR (not run, or failed) are skipped.
+    Thresholds: :meth:`QcSettings.ocr_threshold`.
     """
-    return [
-        Finding(
-            "LOW_OCR_CONFIDENCE",
-            WARNING,
-            f"{_page(r.ref.order)}文字识别置信度{r.ocr.mean_conf:.0f}，低于{settings.ocr_conf_warning:g}，请人工核对",
-            page=r.ref.order,
-            details={"mean_conf": r.ocr.mean_conf, "engine": r.ocr.engine, **_source(r)},
+    findings = []
+    for r in _by_order(results):
+        if r.ocr is None or (r.metrics is not None and r.metrics.blank):
+            continue
+        threshold = settings.ocr_threshold(r.ocr.engine)
+        if r.ocr.mean_conf >= threshold:
+            continue
+        findings.append(
+            Finding(
+                "LOW_OCR_CONFIDENCE",
+                WARNING,
+                f"{_page(r.ref.order)}文字识别置信度{r.ocr.mean_conf:.0f}，低于{threshold:g}，请人工核对",
+                page=r.ref.order,
+                details={"mean_conf": r.ocr.mean_conf, "engine": r.ocr.engine, **_source(r)},
+            )
         )
-        for r in _by_order(results)
-        if r.ocr is not None
-        and not (r.metrics is not None and r.metrics.blank)
-        and r.ocr.mean_conf < settings.ocr_conf_warning
-    ]
+    return findings
 
 
 def _format_counts(counts: Counter[str]) -> str:

@@ -158,7 +158,7 @@ def test_every_rule_has_names_in_both_languages() -> None:
     assert RULE_NAMES_ZH["EXTRA_PAGES"] == "多扫"
     assert RULE_NAMES_ZH["DUPLICATE_PAGE"] == "重扫/重复页"
     assert RULE_NAMES_ZH["REQUIRED_MATERIAL_MISSING"] == "缺少必备材料"
-    assert len(RULE_NAMES_ZH) == 12
+    assert len(RULE_NAMES_ZH) == 13
 
 
 # --------------------------------------------------------------------------- linking rules
@@ -174,7 +174,7 @@ def test_page_count_mismatch_file_level_flat() -> None:
     assert (f.rule, f.severity, f.material, f.page) == ("PAGE_COUNT_MISMATCH", "error", None, None)
     assert "扫描14页" in f.message and "目录页数合计15页" in f.message and "少1页" in f.message
     assert "错位" in f.message  # the flat layout's warning that later materials shift
-    assert f.details == {"scanned": 14, "catalogue": 15, "materials_without_pages": 0}
+    assert f.details == {"scanned": 14, "catalogue": 15, "materials_without_pages": 0, "blank": 0}
 
 
 def test_page_count_mismatch_notes_rows_without_page_count() -> None:
@@ -402,6 +402,16 @@ def test_low_ocr_confidence() -> None:
     assert findings[0].message == "第2页文字识别置信度42，低于60，请人工核对"
 
 
+def test_low_ocr_confidence_has_a_threshold_per_engine() -> None:
+    # RapidOCR's line scores sit near 100: 97 is its low, where tesseract's 85 is a good page.
+    rapid = [dataclasses.replace(result(i), ocr=OcrResult("rapidocr", "中华人民共和国", conf)) for i, conf in
+             ((1, 99.8), (2, 97.2))]
+    findings = low_ocr_confidence([result(3, conf=85), *rapid], SETTINGS)
+
+    assert [(f.page, f.details["engine"]) for f in findings] == [(2, "rapidocr")]
+    assert "低于99" in findings[0].message
+
+
 def test_mixed_formats() -> None:
     results = clean_results(4)
     results[2] = result(3, fmt="tiff")
@@ -511,7 +521,8 @@ def test_required_items_each_match_something_in_the_clean_file() -> None:
 def test_settings_defaults() -> None:
     s = QcSettings()
     assert (s.dpi_warning, s.dpi_error, s.skew_warning, s.skew_error) == (300, 200, 1.0, 3.0)
-    assert (s.ocr_conf_warning, s.duplicate_hamming, s.check_required) == (60.0, 6, True)
+    assert (s.ocr_conf_warning, s.ocr_conf_warning_rapidocr, s.duplicate_hamming, s.check_required) == (
+        60.0, 99.0, 6, True)
 
 
 def test_settings_from_mapping() -> None:
@@ -586,7 +597,8 @@ def test_run_file_checks_orders_rules_and_attaches_materials() -> None:
 
 def test_run_file_checks_stable_order_across_rules() -> None:
     materials = [m for m in CLEAN_CATALOGUE if m.class_no != 6]  # also leaves a party gap
-    results = clean_results(CLEAN_TOTAL - 3 + 1)
+    # One page too many with writing (the blank first page does not count: it is not a mismatch by itself).
+    results = clean_results(CLEAN_TOTAL - 3 + 2)
     results[0] = result(1, blank=True, skew_deg=None)
     results[1] = PageResult(PageRef("XC-1", "XC-1/0002.jpg", 2), error="corrupt_image", message="坏")
 

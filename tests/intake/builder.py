@@ -40,6 +40,7 @@ class PageSpec:
     corrupt: bool = False
     same_as: int | None = None  # index of an earlier page: a rescanned duplicate
     fmt: str = "jpg"
+    seal: str = ""  # a red seal with this unit's name over the text: the page is kept in colour
 
 
 @dataclass
@@ -65,9 +66,12 @@ def render(spec: PageSpec, seed: int) -> bytes:
     if spec.blank:
         image = render_page([], seed=seed, dpi=spec.dpi, paper=PAPER, skew_deg=0.0)
     else:
-        image = render_page(spec.lines, seed=seed, dpi=spec.dpi, paper=PAPER, skew_deg=spec.skew)
+        image = render_page(spec.lines, seed=seed, dpi=spec.dpi, paper=PAPER, skew_deg=spec.skew,
+                            red_header=bool(spec.seal), seal_text=spec.seal)
     buffer = io.BytesIO()
-    if spec.fmt == "png":
+    if spec.seal:
+        image.save(buffer, "JPEG", quality=90, dpi=(spec.dpi, spec.dpi))
+    elif spec.fmt == "png":
         image.save(buffer, "PNG", dpi=(spec.dpi, spec.dpi))
     else:
         image.convert("L").save(buffer, "JPEG", quality=85, dpi=(spec.dpi, spec.dpi))

@@ -56,7 +56,7 @@ def test_planted_defects_are_all_caught(app, tmp_path, no_ocr):
     pages = default_pages(spec)
     pages[1] = PageSpec(pages[1].lines, dpi=150)            # LOW_RESOLUTION (error)
     pages[2] = PageSpec(pages[2].lines, skew=4.0)            # SKEW (error)
-    pages[3] = PageSpec([], blank=True)                      # BLANK_PAGE
+    pages.insert(3, PageSpec([], blank=True))                # BLANK_PAGE (a verso: 页数 does not count it)
     pages[4] = PageSpec(pages[4].lines, corrupt=True)        # UNREADABLE_PAGE
     pages.append(PageSpec([], same_as=0))                    # DUPLICATE_PAGE + EXTRA_PAGES + PAGE_COUNT_MISMATCH
     pages[5] = PageSpec(pages[5].lines, fmt="png")           # MIXED_FORMATS
@@ -175,3 +175,21 @@ def test_scheduled_storage_verify_records_its_result(app, tmp_path, no_ocr):
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "storage.verify"))
         assert event.outcome == "ok" and json.loads(event.details)["pages"] == 7
+
+
+def test_skewed_and_sealed_pages_read_straight_with_seals_apart(app, tmp_path):
+    # Issue 12: the skew was measured but the page read as it lay; a seal's words went into the body text.
+    spec = FileSpec("XC-T-000012", name="王秀兰")
+    pages = default_pages(spec)
+    pages[0] = PageSpec(pages[0].lines, skew=4.5)
+    pages[2] = PageSpec(pages[2].lines, seal="北京第一机床厂革命委员会")
+    spec.pages = pages
+    code, outcomes = ingest(app, build(tmp_path / "pkg", [spec]))
+    assert code == 0, outcomes
+    with app.app_context():
+        file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == "XC-T-000012"))
+        stored = list(db.session.scalars(select(Page).where(Page.file_id == file.id).order_by(Page.position)))
+        assert "王秀兰" in stored[0].ocr_text and "干部履历表" in stored[0].ocr_text
+        assert "革命委员会" not in stored[2].ocr_text
+        assert "机床厂" in stored[2].seal_text or "委员会" in stored[2].seal_text, stored[2].seal_text
+        assert all(p.seal_text == "" for i, p in enumerate(stored) if i != 2)
