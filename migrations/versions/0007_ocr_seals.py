@@ -1,7 +1,7 @@
 """pages keep the text of their seals; materials keep their row in the catalogue as sent (issue 12)
 
 Revision ID: 0007_ocr_seals
-Revises: 0005_job_owner (to be fixed at merge: 0006 is taken by a parallel branch)
+Revises: 0006_flag_params
 Create Date: 2026-12-04 19:40:00
 
 Reviewed: hand-written.  Existing pages get no seal text (they are read again on re-ingest); existing
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_ocr_seals'
-down_revision = '0005_job_owner'
+down_revision = '0006_flag_params'
 branch_labels = None
 depends_on = None
 
