@@ -48,8 +48,7 @@ def serve_object(key: str, mimetype: str, *, download_name: str | None = None, e
             response.headers["Cache-Control"] = "private, no-store"  # the URL is a short-lived credential
             return response
     try:
-        info = store.stat(key)
-        stream = store.open(key)
+        stream, info = store.open_with_info(key)
     except ObjectNotFound:
         abort(404)
     except StorageError:

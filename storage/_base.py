@@ -261,6 +261,18 @@ class ObjectStore(ABC):
         check_key(key)
         return self._open(key)
 
+    def open_with_info(self, key: str) -> tuple[BinaryIO, ObjectInfo]:
+        """``open`` and ``stat`` together: the stream and what is known of the object (one request on S3).
+
+        The info describes the bytes the stream reads, even if the object is replaced in between.
+        """
+        check_key(key)
+        return self._open_with_info(key)
+
+    def _open_with_info(self, key: str) -> tuple[BinaryIO, ObjectInfo]:
+        info = self._stat(key)
+        return self._open(key), info
+
     def stat(self, key: str) -> ObjectInfo:
         """Size, recorded checksum and modification time; ``ObjectNotFound`` if there is none."""
         check_key(key)

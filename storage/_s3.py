@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import quote
 
@@ -302,6 +303,20 @@ class S3Store(ObjectStore):
     def _open(self, key: str) -> BinaryIO:
         response = self._call("open", key, lambda: self._client.get_object(self.bucket, key))
         return cast(BinaryIO, io.BufferedReader(_ResponseStream(response, key, self.endpoint), CHUNK_SIZE))
+
+    def _open_with_info(self, key: str) -> tuple[BinaryIO, ObjectInfo]:
+        # The GET's own headers carry the size, the date and our checksum: no stat request before it.
+        response = self._call("open", key, lambda: self._client.get_object(self.bucket, key))
+        headers = response.headers
+        modified = headers.get("Last-Modified")
+        info = ObjectInfo(
+            key=key,
+            size=int(headers.get("Content-Length") or 0),
+            sha256=_metadata_sha256(cast("Mapping[str, str]", dict(headers.items()))),
+            modified=parsedate_to_datetime(modified) if modified else datetime.now(UTC),
+        )
+        stream = cast(BinaryIO, io.BufferedReader(_ResponseStream(response, key, self.endpoint), CHUNK_SIZE))
+        return stream, info
 
     def _hash(self, key: str) -> str:
         # The whole streaming hash is one retryable unit: a connection lost

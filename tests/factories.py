@@ -88,9 +88,9 @@ class Factory:
 
         with self.app.app_context():
             store = get_store()
-            job = IngestJob(created_by="t", street=file.street, source="factory", status="done", paths="[]",
-                            summary=f'[{{"archive_no": "{file.archive_no}", "status": "ingested", "pages": {pages}, '
-                                    '"findings": []}]')
+            job = IngestJob(created_by="t", street=file.street, source="factory", status="done", paths=[],
+                            summary=[{"archive_no": file.archive_no, "status": "ingested", "pages": pages,
+                                      "findings": []}])
             db.session.add(job)
             db.session.flush()
             created = []

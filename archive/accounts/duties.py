@@ -16,7 +16,6 @@ request commits, and the views record the audit events.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -57,7 +56,7 @@ def request_change(user: User, action: str, requested_by: User, payload: dict[st
         AccountRequest.user_id == user.id, AccountRequest.action == action, AccountRequest.status == "pending"
     )):
         old.status = "superseded"
-    req = AccountRequest(user_id=user.id, action=action, payload=json.dumps(payload or {}, ensure_ascii=False),
+    req = AccountRequest(user_id=user.id, action=action, payload=dict(payload or {}),
                          requested_by_id=requested_by.id, requested_by=requested_by.username)
     db.session.add(req)
     db.session.flush()
@@ -98,7 +97,7 @@ def confirm(req: AccountRequest, decider: User) -> dict[str, Any]:
     """Apply a pending request on behalf of ``decider``; returns what changed (for the audit event)."""
     _check_decider(req, decider)
     user = req.user
-    payload = json.loads(req.payload or "{}")
+    payload = dict(req.payload or {})
     changes: dict[str, Any] = {}
     if req.action == "activate":
         user.activation_pending = False

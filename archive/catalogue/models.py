@@ -13,6 +13,7 @@ import enum
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from archive.coltypes import enum_type
 from archive.extensions import db
 from archive.timeutil import utcnow
 
@@ -93,7 +94,8 @@ class ArchiveFile(db.Model):
     rack: Mapped[str] = mapped_column(String(16), default="", server_default="")  # 架
     shelf: Mapped[str] = mapped_column(String(16), default="", server_default="")  # 层
     cell: Mapped[str] = mapped_column(String(16), default="", server_default="")  # 格
-    status: Mapped[str] = mapped_column(String(16), default=FileStatus.RECEIVED, server_default="received")
+    status: Mapped[FileStatus] = mapped_column(enum_type(FileStatus, "file_status"), default=FileStatus.RECEIVED,
+                                               server_default="received")
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -11,7 +11,6 @@ another process, even after the pid was reused.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from functools import cache
@@ -60,7 +59,7 @@ def failure_message(job: IngestJob) -> str:
     code = job.failure_code
     if not code:
         return job.error
-    params: dict[str, Any] = json.loads(job.failure_params or "{}")
+    params: dict[str, Any] = dict(job.failure_params or {})
     if code == WORKER_DIED:
         text = gettext("A page worker process stopped unexpectedly. Run the batch again to finish it; "
                        "pages already done are not redone.")

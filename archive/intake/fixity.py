@@ -92,7 +92,7 @@ def _check_uploads(store: ObjectStore, report: FixityReport) -> None:
     held: set[str] = set()
     holding = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)
     for paths in db.session.scalars(select(IngestJob.paths).where(IngestJob.status.in_(holding))):
-        held.update(p[len(STORE_PREFIX):] for p in json.loads(paths or "[]") if p.startswith(STORE_PREFIX))
+        held.update(p[len(STORE_PREFIX):] for p in paths or [] if p.startswith(STORE_PREFIX))
     young = dt.datetime.now(dt.UTC) - UPLOAD_GRACE
     for info in store.list(UPLOAD_PREFIX):
         if info.key in held:

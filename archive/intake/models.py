@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from archive.coltypes import JSON, enum_type
 from archive.extensions import db
 from archive.timeutil import utcnow
 
@@ -35,8 +37,9 @@ class IngestJob(db.Model):
     created_by: Mapped[str] = mapped_column(String(64))
     street: Mapped[str | None] = mapped_column(String(32))  # scope of the archivist who started it
     source: Mapped[str] = mapped_column(String(500))  # what was uploaded or given on the command line
-    paths: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON: local paths or store keys
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, server_default="queued", index=True)
+    paths: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")  # local paths or store keys
+    status: Mapped[JobStatus] = mapped_column(enum_type(JobStatus, "job_status"), default=JobStatus.QUEUED,
+                                              server_default="queued", index=True)
     step: Mapped[str] = mapped_column(String(200), default="", server_default="")
     workers: Mapped[int] = mapped_column(default=0, server_default="0")
     files_total: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -56,8 +59,8 @@ class IngestJob(db.Model):
     # Why a job failed, as a stable code and its parameters (JSON), translated when shown
     # (archive/intake/failures.py); the traceback, if any, is in the log only.
     failure_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
-    failure_params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
-    summary: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON: per-file outcome
+    failure_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    summary: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")  # per-file outcome
 
     def __repr__(self) -> str:
         return f"<IngestJob {self.id} {self.status} {self.pages_done}/{self.pages_total}>"
@@ -152,7 +155,8 @@ class QcFinding(db.Model):
     rule: Mapped[str] = mapped_column(String(32), index=True)
     severity: Mapped[str] = mapped_column(String(8))
     message: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=FindingStatus.OPEN, server_default="open", index=True)
+    status: Mapped[FindingStatus] = mapped_column(enum_type(FindingStatus, "finding_status"),
+                                                  default=FindingStatus.OPEN, server_default="open", index=True)
     resolution: Mapped[str] = mapped_column(Text, default="", server_default="")
     resolved_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     resolved_at: Mapped[dt.datetime | None]

@@ -59,7 +59,7 @@ def resume_batch(job: IngestJob) -> None:
 def decide_finding(finding: QcFinding, file: ArchiveFile, *, status: str, resolution: str, by: str) -> None:
     """An archivist's decision on one finding (accepted, rescanned, …)."""
     before = finding.status
-    finding.status, finding.resolution = status, resolution.strip()
+    finding.status, finding.resolution = FindingStatus(status), resolution.strip()
     finding.resolved_by, finding.resolved_at = by, utcnow()
     db.session.flush()
     record("qc.decision", file=file, target_type="qc_finding", target_id=finding.id,

@@ -127,7 +127,6 @@ def recover_interrupted(app: Flask) -> tuple[list[int], list[int]]:
     in-memory queue: they are queued again.
     """
     import datetime as dt
-    import json
 
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
@@ -153,7 +152,7 @@ def recover_interrupted(app: Flask) -> tuple[list[int], list[int]]:
                 interrupted.append(job.id)
             queued = [job.id for job in db.session.scalars(
                 select(IngestJob).where(IngestJob.status == JobStatus.QUEUED).order_by(IngestJob.id))
-                if any(p.startswith(STORE_PREFIX) for p in json.loads(job.paths or "[]"))]
+                if any(p.startswith(STORE_PREFIX) for p in job.paths or [])]
             db.session.rollback()
         except SQLAlchemyError:
             # The database is not there yet: the server still starts; the next start-up recovers these jobs.

@@ -12,7 +12,6 @@ finishes the remaining pages without redoing or duplicating any.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import tempfile
@@ -125,7 +124,7 @@ class _FilePlan:
 
 def create_job(paths: list[str], *, created_by: str, street: str | None, source: str, workers: int = 0) -> IngestJob:
     """A queued job (flushed; the caller commits and enqueues its id)."""
-    job = IngestJob(created_by=created_by, street=street, source=source[:500], paths=json.dumps(paths),
+    job = IngestJob(created_by=created_by, street=street, source=source[:500], paths=list(paths),
                     workers=workers, status=JobStatus.QUEUED)
     db.session.add(job)
     db.session.flush()
@@ -209,7 +208,7 @@ def upload_name(filename: str, index: int) -> str:
 
 
 def _upload_keys(job: IngestJob) -> list[str]:
-    return [p[len(STORE_PREFIX):] for p in json.loads(job.paths or "[]") if p.startswith(STORE_PREFIX)]
+    return [p[len(STORE_PREFIX):] for p in job.paths or [] if p.startswith(STORE_PREFIX)]
 
 
 def discard_uploads(job_id: int, *, reason: str, user: str | None = None) -> int:
@@ -231,8 +230,8 @@ def discard_uploads(job_id: int, *, reason: str, user: str | None = None) -> int
         except StorageError as exc:
             log.warning("job %s: upload %s not deleted (%s); storage verify will list it", job_id, key, exc)
             kept.append(key)
-    others = [p for p in json.loads(job.paths) if not p.startswith(STORE_PREFIX)]
-    job.paths = json.dumps(others + [STORE_PREFIX + k for k in kept], ensure_ascii=False)
+    others = [p for p in job.paths or [] if not p.startswith(STORE_PREFIX)]
+    job.paths = others + [STORE_PREFIX + k for k in kept]
     details: dict[str, Any] = {"reason": reason, "deleted": len(keys) - len(kept), "kept": len(kept)}
     if user:
         details["user"] = user
@@ -252,7 +251,7 @@ def abandon_job(job_id: int, *, user: str) -> int:
     if job is None or job.status != JobStatus.FAILED:
         raise CannotAbandon(job_id)
     job.error = (job.error + "\n" if job.error else "") + ABANDONED
-    job.failure_params = json.dumps({**json.loads(job.failure_params or "{}"), "abandoned": True})
+    job.failure_params = {**(job.failure_params or {}), "abandoned": True}
     return discard_uploads(job_id, reason="abandoned", user=user)
 
 
@@ -263,14 +262,14 @@ def _claim(job_id: int, workers: int | None) -> IngestJob:
     job = db.session.get(IngestJob, job_id)
     if job is None:
         raise JobFailed(f"no ingest job {job_id}")
-    if not json.loads(job.paths or "[]"):
+    if not job.paths:
         # A web batch whose uploads were deleted when it ended (done or abandoned): nothing to run, and the
         # job keeps the status it ended with.
         raise PackageError(UPLOADS_GONE)
     if job.status == JobStatus.RUNNING and failures.owner_alive(job) and not failures.owner_is_this_process(job):
         db.session.rollback()
         raise JobBusy(f"job {job_id} is running in process {job.worker}")
-    job.status, job.error, job.failure_code, job.failure_params = JobStatus.RUNNING, "", "", "{}"
+    job.status, job.error, job.failure_code, job.failure_params = JobStatus.RUNNING, "", "", {}
     job.started_at = job.started_at or utcnow()
     job.heartbeat_at = utcnow()
     job.owner_host, job.owner_pid, job.owner_token = failures.this_process()
@@ -304,7 +303,7 @@ def _finish(job_id: int, status: JobStatus, code: str = "", params: dict[str, An
     params = params or {}
     error = error or (failures.failure_text(code, params) if code else "")
     job.status, job.error, job.finished_at, job.step = status, error[:4000], utcnow(), ""
-    job.failure_code, job.failure_params = code, json.dumps(params, ensure_ascii=False)
+    job.failure_code, job.failure_params = code, dict(params)
     details: dict[str, Any] = {"status": status.value, "error": error[:500], "pages": job.pages_done}
     if code:
         details["reason"] = code
@@ -346,7 +345,7 @@ def _materialise(job: IngestJob, work: Path) -> list[Path]:
     """Local paths of the package: web uploads are fetched from the object store first."""
     result = []
     store = None
-    for index, item in enumerate(json.loads(job.paths or "[]")):
+    for index, item in enumerate(job.paths or []):
         if item.startswith(STORE_PREFIX):
             store = store or get_store()
             key = item[len(STORE_PREFIX):]
@@ -414,7 +413,7 @@ def _import_catalogue(job: IngestJob, sources: list[Path]) -> set[str]:
 def _plan(job: IngestJob, package: Any, refused: set[str] | None = None) -> list[_FilePlan]:
     """Which files can be ingested, and which of their pages still need the pipeline."""
     _step(job, "plan")
-    done_summary = {o["archive_no"] for o in json.loads(job.summary or "[]")}
+    done_summary = {o["archive_no"] for o in job.summary or []}
     checkpointed = {(c.archive_no, c.position) for c in db.session.scalars(
         select(PageCheckpoint).where(PageCheckpoint.job_id == job.id))}
     plans = []
@@ -494,7 +493,7 @@ def _material_key(m: Material) -> tuple[int, int, int]:
 def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
                   progress: Callable[[IngestJob], None] | None) -> list[FileOutcome]:
     _step(job, "record")
-    outcomes = [FileOutcome(**o) for o in json.loads(job.summary or "[]")]
+    outcomes = [FileOutcome(**o) for o in job.summary or []]
     planned = {plan.ref.archive_no for plan in plans} | {o.archive_no for o in outcomes}
     unreadable: dict[str, list[Any]] = {}
     for problem in problems:
@@ -516,14 +515,14 @@ def _record_files(job: IngestJob, plans: list[_FilePlan], problems: Any,
                details={"inputs": [{"path": p.path, "code": p.code} for p in loose][:200]})
     job.files_total = len(outcomes) + len(plans)
     job.files_done = len(outcomes)
-    job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
+    job.summary = [o.as_dict() for o in outcomes]
     db.session.commit()
     for plan in plans:
         outcome = _record_file(job, plan, problems)
         outcomes.append(outcome)
         job = db.session.get(IngestJob, job.id)
         job.files_done = len(outcomes)
-        job.summary = json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False)
+        job.summary = [o.as_dict() for o in outcomes]
         db.session.commit()
         if progress:
             progress(job)

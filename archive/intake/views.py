@@ -163,7 +163,7 @@ def _job_state(job: IngestJob) -> dict[str, object]:
 @requires(Role.ARCHIVIST)
 def job(job_id: int) -> ResponseReturnValue:
     job = _job_or_404(job_id)
-    outcomes = json.loads(job.summary or "[]")
+    outcomes = list(job.summary or [])
     files = {f.archive_no: f for f in db.session.scalars(
         select(ArchiveFile).where(ArchiveFile.archive_no.in_([o["archive_no"] for o in outcomes])))}
     checks = list(db.session.scalars(select(SpotCheck).where(SpotCheck.job_id == job.id).order_by(SpotCheck.id)))
@@ -201,7 +201,7 @@ def _resumable(job: IngestJob) -> bool:
     """A failed web batch that still holds its uploads can be run again from its page."""
     from archive.intake.service import STORE_PREFIX
 
-    return job.status == JobStatus.FAILED and any(p.startswith(STORE_PREFIX) for p in json.loads(job.paths or "[]"))
+    return job.status == JobStatus.FAILED and any(p.startswith(STORE_PREFIX) for p in job.paths or [])
 
 
 @bp.route("/ingest/jobs/<int:job_id>/resume", methods=["POST"])

@@ -59,10 +59,9 @@ def seeded(live_app):  # type: ignore[no-untyped-def]
         db.session.add(file)
         db.session.flush()
         store = get_store()
-        job = IngestJob(created_by=clerk.username, street=None, source="demo package", status="done", paths="[]",
+        job = IngestJob(created_by=clerk.username, street=None, source="demo package", status="done", paths=[],
                         files_total=1, files_done=1, pages_total=27, pages_done=27,
-                        summary=json.dumps([{"archive_no": ARCHIVE_NO, "status": "ingested", "pages": 27,
-                                             "findings": []}]))
+                        summary=[{"archive_no": ARCHIVE_NO, "status": "ingested", "pages": 27, "findings": []}])
         db.session.add(job)
         db.session.flush()
         position, pages, findings = 0, [], []

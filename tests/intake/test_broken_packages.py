@@ -58,9 +58,9 @@ def test_broken_pdfs_are_rejected_without_server_paths_in_any_message(app, tmp_p
     assert {o["archive_no"]: o["status"] for o in outcomes} == {"XC-B-000002": "rejected", "XC-B-000003": "rejected"}
     with app.app_context():
         job = db.session.scalar(select(IngestJob).order_by(IngestJob.id.desc()))
-        texts = [json.dumps(outcomes, ensure_ascii=False), job.summary, job.error,
+        texts = [json.dumps(outcomes, ensure_ascii=False), json.dumps(job.summary, ensure_ascii=False), job.error,
                  *db.session.scalars(select(QcFinding.message))]
-    assert "XC-B-000002.pdf" in texts[0] and "XC-B-000003.pdf" in job.summary
+    assert "XC-B-000002.pdf" in texts[0] and "XC-B-000003.pdf" in texts[1]
     for text in texts:
         assert not re.search(r"(/tmp|/work|/srv|/home|/var)/", text), text  # relative names only
 

@@ -243,7 +243,7 @@ def test_restart_marks_jobs_of_dead_owners_interrupted_and_they_resume(app, clie
     with app.app_context():
         job = db.session.get(IngestJob, job_id)
         assert job.status == "failed" and job.failure_code == "interrupted" and job.pages_done == 4
-        assert json.loads(job.failure_params)["owner"].endswith(f":{os.getpid()}")
+        assert job.failure_params["owner"].endswith(f":{os.getpid()}")
         assert db.session.get(IngestJob, busy).status == "running"
     assert recover_interrupted(app) == ([], [])  # a second start-up finds nothing more to do
     # The job page names the reason in the user's language, without a traceback.

@@ -139,8 +139,8 @@ def test_batch_page_labels_and_operators(app, client, factory):
     file = factory.file("德胜")
     made = factory.ingested(file)
     with app.app_context():
-        demo = IngestJob(created_by="demo", street=None, source="demo package", status="done", paths="[]")
-        cli = IngestJob(created_by="cli", street=None, source="/srv/scans/批次7", status="done", paths="[]")
+        demo = IngestJob(created_by="demo", street=None, source="demo package", status="done", paths=[])
+        cli = IngestJob(created_by="cli", street=None, source="/srv/scans/批次7", status="done", paths=[])
         db.session.add_all([demo, cli])
         db.session.commit()
         demo_id, cli_id = demo.id, cli.id

@@ -91,12 +91,12 @@ def test_loose_catalogue_uploads_are_recognised_and_uploads_deleted_when_done(ap
     finally:
         app.config["DANGAN_OCR_ENGINE"] = old
     job = _job(app)
-    outcomes = {o["archive_no"]: o for o in json.loads(job.summary)}
+    outcomes = {o["archive_no"]: o for o in job.summary}
     # before: 000-目录.csv was no catalogue, so the file was rejected as "不在目录中"
     assert outcomes["XC-U-000001"]["status"] == "ingested", outcomes
     assert job.status == "done"
     assert _uploads(app) == []  # before: all three stayed under incoming/
-    assert json.loads(job.paths) == []
+    assert job.paths == []
     code, report = _verify(app)
     assert code == 0 and report["leftover_uploads"] == [] and report["held_uploads"] == 0
     # Running a finished web batch again says why it cannot, instead of failing on a missing object.

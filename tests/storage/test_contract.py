@@ -316,3 +316,15 @@ def test_open_is_a_context_manager_that_closes(store: storage.ObjectStore) -> No
 def test_store_is_a_context_manager(backend: Backend) -> None:
     with backend.store as same:
         assert same is backend.store
+
+
+def test_open_with_info_reads_the_bytes_it_describes(store: storage.ObjectStore) -> None:
+    data = b"page image " * 1000
+    stored = store.put("pages/ow/in/fo.jpg", data)
+    stream, info = store.open_with_info("pages/ow/in/fo.jpg")
+    with stream:
+        assert stream.read() == data
+    assert (info.key, info.size, info.sha256) == ("pages/ow/in/fo.jpg", len(data), stored.sha256)
+    assert info.modified.tzinfo is not None
+    with pytest.raises(storage.ObjectNotFound):
+        store.open_with_info("pages/no/ne/x.jpg")
