@@ -22,7 +22,6 @@ from archive.catalogue.models import ArchiveFile
 from archive.catalogue.scope import get_file_or_404, may_see_full_id
 from archive.extensions import db
 from archive.formutil import ConfirmForm
-from archive.i18n import select_locale
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.intake.failures import failure_message
 from archive.intake.forms import BulkAcceptForm, FindingForm, UploadForm
@@ -38,11 +37,11 @@ from archive.intake.operations import (
     resume_batch,
 )
 from archive.intake.reports import findings_workbook
+from archive.intake.rule_labels import rule_label
 from archive.objects import get_store, serve_object
 from archive.pagination import paginate
 from archive.roles import Role
 from archive.timeutil import utcnow
-from ingest.qc import RULE_NAMES_EN, RULE_NAMES_ZH
 from storage import StorageError
 
 bp = Blueprint("intake", __name__)
@@ -80,11 +79,10 @@ def source_label(source: str | None) -> str:
 def _labels() -> dict[str, object]:
     from archive.intake.forms import STATUS_LABELS
 
-    names = RULE_NAMES_ZH if select_locale() == "zh_CN" else RULE_NAMES_EN
     return {
-        "rule_name": lambda code: names.get(code, code),
+        "rule_name": rule_label,
         "job_status_label": lambda s: JOB_STATUS.get(s, s),
-        "outcome_label": lambda s: OUTCOMES.get(s, s),
+        "file_outcome_label": lambda s: OUTCOMES.get(s, s),
         "finding_status_label": lambda s: STATUS_LABELS.get(FindingStatus(s), s),
         "finding_choices": [(s.value, label) for s, label in STATUS_LABELS.items()],
         "spot_check_label": lambda r: SPOT_CHECK_RESULTS.get(r, r),

@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from sqlalchemy import select
 
 from archive.audit.models import AuditEvent
@@ -207,3 +208,39 @@ def test_the_demo_batch_names_the_demo_archivist(app, client, factory, tmp_path)
     login(client, username)
     page = client.get(f"/ingest/jobs/{job_id}").get_data(as_text=True)
     assert f'data-testid="job-operator">{display_name}<' in page and "演示扫描包" in page
+
+
+def test_a_batchs_file_outcomes_read_in_words_beside_the_audit_labels(app, client, factory):
+    """The audit section's outcome labels (ok, denied …) must not shadow a batch's (ingested, rejected …)."""
+    file = factory.file("德胜")
+    made = factory.ingested(file)
+    login(client, factory.user(Role.ARCHIVIST).username)
+    page = client.get(f"/ingest/jobs/{made['job']}").get_data(as_text=True)
+    assert 'class="tag outcome-ingested">已入库<' in page
+    _english(client)
+    page = client.get(f"/ingest/jobs/{made['job']}").get_data(as_text=True)
+    assert 'class="tag outcome-ingested">Ingested<' in page
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_qc_report_is_in_the_language_of_whoever_downloads_it(app, client, factory, locale):
+    import io
+
+    from openpyxl import load_workbook
+
+    file = factory.file("德胜")
+    _findings(app, file, 1)
+    login(client, factory.user(Role.ARCHIVIST).username)
+    if locale == "en":
+        _english(client)
+    response = client.get(f"/files/{file.id}/qc.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    header = [c.value for c in sheet[1]]
+    row = [c.value for c in sheet[2]]
+    if locale == "en":
+        assert (sheet.title, header[0], header[2], row[2], row[3], row[7]) == (
+            "QC report", "File no.", "Rule", "Skewed page", "Warning", "Open")
+    else:
+        assert (sheet.title, header[0], header[2], row[2], row[3], row[7]) == (
+            "质检报告", "档号", "规则", "页面倾斜", "警告", "待处理")
+    assert row[1] == "SKEW"  # the stored code, whatever the language
