@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # in the core and the composition root; the domains of one layer (web, demo, oversight) may not.
 LAYERS: list[set[str]] = [
     {"extensions", "timeutil", "i18n", "geo", "formutil", "pagination", "spreadsheets", "objects", "routing",
-     "config", "idnumbers", "roles", "signals", "access", "boundary", "messages"},   # core: no domain
+     "config", "idnumbers", "roles", "signals", "access", "boundary", "messages", "coltypes"},   # core: no domain
     {"audit"},                                                # the recorder: every domain writes events
     {"request_audit"},                                        # every request's id and fallback event
     {"security"},                                             # every request's access check, headers, errors
