@@ -16,8 +16,9 @@ streets or one, with or without facets.  Every query that raises is counted as a
 
 Rounds: the mix is split into ``--rounds`` slices; in each round the backend answers its slice as
 configured ("new") and, on ``--baseline-share`` of it, with sampling off and (whoosh) a searcher opened
-per query, as the code did before issue 14 ("baseline"); the two alternate which goes first.  Printed:
-per kind, per mode and overall p50/p95/p99 (median of the rounds, and their spread), the new/baseline
+per query, as before issue 14 ("baseline": the rest of this code, e.g. exact whoosh counts, stays); the
+two alternate which goes first.  Printed: per kind, per mode and overall p50/p95/p99 of wall time and of
+the searching thread's CPU time (median of the rounds, and their spread), the new/baseline
 ratio on the same queries, how many answers were estimated from a sample, and whether both backends gave
 the same totals.  Then the page's work as a second figure: ``--page-queries`` searches the way the search
 page runs them (one street or all, facets, 20 hits with snippets) plus, with ``--db-url``, the query that

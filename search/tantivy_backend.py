@@ -6,7 +6,8 @@ frequencies only (words are matched as terms), ``*_g`` fields record positions (
 drop the fillers while keeping their positions, so phrases name every other bigram
 (:meth:`search.analysis.Phrase.positioned`): at a million pages that halves the cost of long phrases.
 Keyword fields (street, employer, class, decade) use the ``raw`` tokenizer and are fast fields, so the
-street scope is a term-set filter inside the engine and facets are tantivy aggregations over all hits.
+street scope is a term-set filter inside the engine and facets are tantivy aggregations (over a sample
+when the hits are many, from the hits themselves when all are on the page; see :mod:`search.estimate`).
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Fields are pre-tokenised by :mod:`search.analysis` (space-joined tokens, split by whoosh's whitespace
 tokenizer), so whoosh and tantivy index exactly the same tokens.  ``*_g`` fields drop the position
-fillers and renumber, so a phrase here is all of its bigrams at consecutive positions.  On this kind of
-machine whoosh is fine up to some tens of thousands of pages; its query time grows with the number of
-hits (docs/architecture.md#search-measurements).
+fillers and renumber, so a phrase here is all of its bigrams at consecutive positions.  Searchers are
+pooled and refreshed per index generation; totals count every match.  Its query time grows with the
+number of hits (a common word or phrase costs ~0.1–0.2 s of CPU at 10,000 pages): fine for a few
+thousand pages (README, "Search").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from search.analysis import FILLER, TEXT_FIELDS, Phrase, Word, index_fields
 from search.base import Batch, Hit, PageDoc, QueryError, Results, SearchIndex
-from search.estimate import facet_buckets, grow, query_cost, sample_buckets, scale, scaled_total
+from search.estimate import grow, query_cost, sample_buckets, scale, scaled_total
 from search.query import And, Exact, Node, Not, Or, Range, Term, check_paging, needles, parse
 from search.snippets import highlight
 
@@ -48,10 +49,9 @@ FACET_SIZE = 50  # values per facet, most frequent first
 SEARCH_SECONDS = 10.0  # a query over this (a common word over a very large index) is refused
 LOCK_SECONDS = 60.0  # wait this long for another process's writer
 POOL_SIZE = 8  # idle searchers kept (one per concurrent search; each holds the segment files open)
-# Sampling bounds (search.estimate), measured on 100,000 pages (bench/search.py): whoosh visits roughly a
-# page per microsecond in Python.
-WORK_BOUND = 50_000
-FACET_BOUND = 5_000
+# Sampling bound (search.estimate), measured on 10,000 pages (bench/search.py): whoosh checks a phrase's
+# positions at ~0.1 ms a page, so "参加工作时间" over 5,900 pages took 0.56 s exact, 0.08 s sampled.
+WORK_BOUND = 20_000
 
 
 def _schema() -> fields.Schema:
@@ -100,7 +100,7 @@ class WhooshIndex(SearchIndex):
 
     name = "whoosh"
     work_bound: float | None = WORK_BOUND  # see search.estimate; None: always exact (the benchmark's baseline)
-    facet_bound: int | None = FACET_BOUND
+    facet_bound: int | None = None  # facets are counted in the search pass, sampled only with the hits
     reuse_searchers = True  # False: a searcher per query, as before (the benchmark's baseline)
 
     def __init__(self, path: Path | None) -> None:
@@ -235,8 +235,9 @@ class WhooshIndex(SearchIndex):
             buckets = sample_buckets(cost, self.work_bound, offset + limit)
             compiled = _compile(node)
             q = _restrict(compiled, streets, buckets)
-            # Facets in the same pass when the hits are few enough to count them all.
-            same_pass = facets and (self.facet_bound is None or cost.cand <= self.facet_bound)
+            # Facets in the search pass, which visits every hit anyway (a second pass over a sample costs whoosh
+            # more than counting them as it goes: measured).  They are sampled when the hits are.
+            same_pass = facets
             results = _run(s, q, max(1, offset + limit), _GROUPS if same_pass else None, query)
             count = len(results)
             while buckets is not None and count < offset + limit:  # too few hits in the sample for the page
@@ -250,17 +251,9 @@ class WhooshIndex(SearchIndex):
             facet_counts: dict[str, dict[str, int]] = {}
             facets_exact = True
             if facets:
-                fb = facet_buckets(total, self.facet_bound)
-                if buckets is not None and (fb is None or len(fb) >= len(buckets)):
-                    fb = buckets  # never a larger sample for the facets than for the hits
-                if same_pass and fb == buckets:
-                    facet_counts, sampled = {name: _top(results.groups(name)) for name in _GROUPS}, count
-                else:
-                    fq = q if fb == buckets else _restrict(compiled, streets, fb)
-                    again = _run(s, fq, 1, _GROUPS, query)
-                    facet_counts, sampled = {name: _top(again.groups(name)) for name in _GROUPS}, len(again)
-                if fb is not None:
-                    facet_counts, facets_exact = _scaled(facet_counts, sampled, total), False
+                facet_counts = {name: _top(results.groups(name)) for name in _GROUPS}
+                if buckets is not None:
+                    facet_counts, facets_exact = _scaled(facet_counts, count, total), False
         finally:
             self._release(s)
         return Results(total, tuple(hits), _ms(t0), facet_counts, total_exact=buckets is None,

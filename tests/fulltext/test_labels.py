@@ -170,3 +170,25 @@ def test_an_estimated_total_reads_as_people_say_it(app):
             "73 万", "5.9 万", "1.2 万", "9,900", "57"]
         session["locale"] = "en"
         assert [approx_count(n) for n in (731_204, 58_889, 57)] == ["730,000", "59,000", "57"]
+
+
+def test_an_estimated_total_is_shown_as_one(app, client, factory):
+    """A query answered from a sample (search.estimate) says so; the same query answered exactly does not."""
+    from archive.fulltext.indexing import get_index, reindex_files
+
+    file = factory.file(None)
+    factory.ingested(file, texts=[f"退休审批表 第{n}页" for n in range(1, 81)])
+    with app.app_context():
+        reindex_files([file.id])
+        index = get_index()
+    login(client, factory.user(Role.ARCHIVIST).username)
+    exact = client.get("/search?q=退休").get_data(as_text=True)
+    assert "共找到 80 页" in exact and "estimated" not in exact and "估计" not in exact
+    index.work_bound = 1  # every query is "too costly": answered from a sample of the page-id buckets
+    try:
+        page = client.get("/search?q=退休").get_data(as_text=True)
+    finally:
+        del index.work_bound
+    total = page.split('data-testid="search-total"', 1)[1].split("</p>", 1)[0]
+    assert "共找到" not in total and ("estimated" in total or "估计" in total)
+    assert re.search(r"\d+", total.split(">", 1)[1]) and page.count('data-testid="hit"') == 20

@@ -36,7 +36,9 @@ def test_search_finds_pages_and_respects_scope(app, client, factory):
     page = district.get("/search?q=退休&street=月坛").get_data(as_text=True)
     assert other.archive_no in page and own.archive_no not in page
     with app.app_context():
-        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "search.query")))
+        # in the order they happened (without ORDER BY, PostgreSQL returns rows updated since in any order)
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "search.query")
+                                         .order_by(AuditEvent.seq)))
     assert [json.loads(e.details)["q"] for e in events] == ["退休", "退休", "退休"]
     assert json.loads(events[0].details)["scope"] == ["德胜"]
 
