@@ -30,7 +30,7 @@ from archive.objects import get_store, serve_object
 from archive.pagination import paginate
 from archive.security import requires
 from archive.timeutil import utcnow
-from ingest.qc import RULE_NAMES_EN, RULE_NAMES_ZH
+from ingest.qc import RULE_NAMES_EN, RULE_NAMES_ZH, QcSettings
 from storage import StorageError
 
 bp = Blueprint("intake", __name__)
@@ -439,6 +439,8 @@ def viewer(page_id: int):  # type: ignore[no-untyped-def]
         words=words, prev_id=ids[index - 1] if index else None,
         next_id=ids[index + 1] if index is not None and index + 1 < len(ids) else None,
         highlight=highlight, ocr_text=ocr_text,
+        # Words under this confidence are outlined as doubtful: the page threshold of LOW_OCR_CONFIDENCE.
+        doubt_below=QcSettings.from_mapping(current_app.config).ocr_threshold(page.ocr_engine),
     )
 
 

@@ -158,3 +158,18 @@ def test_every_refused_query_reads_in_the_users_language(app, client, factory):
         page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
         shown = Markup(page.split('data-testid="search-error">', 1)[1].split("</div>", 1)[0]).unescape()
         assert shown != message and not re.search(r"[\u4e00-\u9fff]{3}", shown.replace("退休 NOT 病退", "")), (q, shown)
+
+
+def test_viewer_shows_the_seals_and_the_doubt_threshold(app, client, factory):
+    # Issue 12: seal text apart from the body text; words under the engine's threshold outlined in the viewer.
+    from archive.intake.models import Page
+
+    _file, made = _file_with_classes(factory)
+    with factory.app.app_context():
+        db.session.get(Page, made["pages"][0]).seal_text = "红星纺织厂革命委员会"
+        db.session.commit()
+    login(client, factory.user(Role.ARCHIVIST).username)
+    page = client.get(f"/pages/{made['pages'][0]}").get_data(as_text=True)
+    assert 'data-testid="seal-text">红星纺织厂革命委员会</pre>' in page
+    assert 'data-doubt="60.0"' in page
+    assert 'data-testid="seal-text"' not in client.get(f"/pages/{made['pages'][1]}").get_data(as_text=True)
