@@ -42,6 +42,7 @@ from archive.objects import get_store, serve_object
 from archive.pagination import paginate
 from archive.roles import Role
 from archive.timeutil import utcnow
+from ingest.qc import QcSettings
 from storage import StorageError
 
 bp = Blueprint("intake", __name__)
@@ -402,6 +403,8 @@ def viewer(page_id: int) -> ResponseReturnValue:
         words=words, prev_id=ids[index - 1] if index else None,
         next_id=ids[index + 1] if index is not None and index + 1 < len(ids) else None,
         highlight=highlight, ocr_text=ocr_text,
+        # Words under this confidence are outlined as doubtful: the page threshold of LOW_OCR_CONFIDENCE.
+        doubt_below=QcSettings.from_mapping(current_app.config).ocr_threshold(page.ocr_engine),
     )
 
 

@@ -57,9 +57,19 @@ document.addEventListener("submit", (event) => {
   });
   const boxes = canvas.querySelector(".boxes");
   const query = (boxes.dataset.highlight || "").trim();
-  if (!query) return;
   const words = JSON.parse(boxes.dataset.words || "[]");
   const w = +canvas.dataset.width, h = +canvas.dataset.height;
+  // Words the engine was unsure of get a dashed outline, so the archivist knows where to look.
+  const doubt = +(boxes.dataset.doubt || 0);
+  words.forEach((x) => {
+    if (!(x[1] < doubt)) return;
+    const d = document.createElement("div");
+    d.className = "doubt"; d.dataset.testid = "doubt";
+    d.style.left = `${100 * x[2] / w}%`; d.style.top = `${100 * x[3] / h}%`;
+    d.style.width = `${100 * x[4] / w}%`; d.style.height = `${100 * x[5] / h}%`;
+    boxes.appendChild(d);
+  });
+  if (!query) return;
   // A term may span several OCR words (CJK runs): mark every word that is part of a match.
   const joined = words.map((x) => x[0]).join("");
   const starts = []; let pos = 0; words.forEach((x) => { starts.push(pos); pos += x[0].length; });

@@ -192,3 +192,18 @@ def test_an_estimated_total_is_shown_as_one(app, client, factory):
     total = page.split('data-testid="search-total"', 1)[1].split("</p>", 1)[0]
     assert "共找到" not in total and ("estimated" in total or "估计" in total)
     assert re.search(r"\d+", total.split(">", 1)[1]) and page.count('data-testid="hit"') == 20
+
+
+def test_viewer_shows_the_seals_and_the_doubt_threshold(app, client, factory):
+    # Issue 12: seal text apart from the body text; words under the engine's threshold outlined in the viewer.
+    from archive.intake.models import Page
+
+    _file, made = _file_with_classes(factory)
+    with factory.app.app_context():
+        db.session.get(Page, made["pages"][0]).seal_text = "红星纺织厂革命委员会"
+        db.session.commit()
+    login(client, factory.user(Role.ARCHIVIST).username)
+    page = client.get(f"/pages/{made['pages'][0]}").get_data(as_text=True)
+    assert 'data-testid="seal-text">红星纺织厂革命委员会</pre>' in page
+    assert 'data-doubt="60.0"' in page
+    assert 'data-testid="seal-text"' not in client.get(f"/pages/{made['pages'][1]}").get_data(as_text=True)

@@ -193,3 +193,23 @@ def test_skewed_and_sealed_pages_read_straight_with_seals_apart(app, tmp_path):
         assert "革命委员会" not in stored[2].ocr_text
         assert "机床厂" in stored[2].seal_text or "委员会" in stored[2].seal_text, stored[2].seal_text
         assert all(p.seal_text == "" for i, p in enumerate(stored) if i != 2)
+
+
+def test_flat_file_links_in_catalogue_row_order_and_checks_headings(app, tmp_path):
+    # Issue 12: the sending unit's 目录 lists 九-2 before 一; the scanner followed the list, not class order.
+    spec = FileSpec("XC-T-000013")
+    spec.materials = [("九-2", 1, "招工审批表", 1), ("一", 1, "干部履历表", 2), ("四-1", 1, "毕业证书", 1)]
+    pages = default_pages(spec)
+    # …and one page of 干部履历表 went in front of the 招工审批表: 招工审批表 is one page late.
+    pages[0], pages[1] = pages[1], pages[0]
+    spec.pages = pages
+    code, outcomes = ingest(app, build(tmp_path / "pkg", [spec]))
+    assert code == 0, outcomes
+    with app.app_context():
+        file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == "XC-T-000013"))
+        assert [m.sheet_row for m in file.materials] == [2, 3, 1]  # class order, each with its row as sent
+        stored = list(db.session.scalars(select(Page).where(Page.file_id == file.id).order_by(Page.position)))
+        assert [p.material.title for p in stored] == ["招工审批表", "干部履历表", "干部履历表", "毕业证书"]
+    mismatched = [f for f in outcomes[0]["findings"] if f["rule"] == "TITLE_MISMATCH"]
+    assert [f["page"] for f in mismatched] == [1, 2], outcomes
+    assert "干部履历表" in mismatched[0]["message"] and "招工审批表" in mismatched[0]["message"]
