@@ -244,3 +244,12 @@ def test_the_qc_report_is_in_the_language_of_whoever_downloads_it(app, client, f
         assert (sheet.title, header[0], header[2], row[2], row[3], row[7]) == (
             "质检报告", "档号", "规则", "页面倾斜", "警告", "待处理")
     assert row[1] == "SKEW"  # the stored code, whatever the language
+
+
+def test_every_qc_rule_has_a_name_in_both_languages(app):
+    from archive.intake.rule_labels import RULE_LABELS, rule_label
+    from ingest.qc import RULE_NAMES_ZH
+
+    assert set(RULE_NAMES_ZH) == set(RULE_LABELS)
+    with app.test_request_context():
+        assert rule_label("SKEW") == "页面倾斜" and rule_label("NEW_RULE") == "NEW_RULE"
