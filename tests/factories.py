@@ -110,7 +110,7 @@ class Factory:
                             original_key=keys[0], sha256=sha, size=len(data), view_key=keys[1], thumb_key=keys[2],
                             format="jpeg", compression="jpeg", width=60, height=80, dpi=300.0, colour="grey",
                             phash="0" * 16, ocr_engine="tesseract", ocr_text=text, ocr_conf=90.0,
-                            words='[["干部履历表", 90, 1, 1, 30, 8]]')
+                            words=[["干部履历表", 90, 1, 1, 30, 8]])
                 db.session.add(page)
                 db.session.flush()
                 created.append(page)

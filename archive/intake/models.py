@@ -121,7 +121,8 @@ class Page(db.Model):
     ocr_conf: Mapped[float | None] = mapped_column(Float)
     # The text of the page's red seals and stamps, one per line: kept out of ocr_text, searchable on its own.
     seal_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    words: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON [[text, conf, l, t, w, h]]
+    # The OCR words with their boxes on the stored image: [[text, conf, left, top, width, height], …].
+    words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     material = relationship("Material")

@@ -8,7 +8,7 @@ from typing import Any
 from archive.intake.models import Page
 from ingest.model import OcrResult, OcrWord, PageMetrics, PageRef, PageResult, StoredKeys
 
-__all__ = ["page_as_result", "result_from_json", "result_to_json", "words_json"]
+__all__ = ["page_as_result", "result_from_json", "result_to_json", "page_words"]
 
 
 def result_to_json(result: PageResult) -> str:
@@ -52,11 +52,11 @@ def result_from_json(text: str) -> PageResult:
     )
 
 
-def words_json(ocr: OcrResult | None) -> str:
+def page_words(ocr: OcrResult | None) -> list[list[Any]]:
+    """The OCR words of a page as stored in ``pages.words``: ``[text, conf, left, top, width, height]`` each."""
     if ocr is None:
-        return "[]"
-    return json.dumps([[w.text, round(w.conf, 1), w.left, w.top, w.width, w.height] for w in ocr.words],
-                      ensure_ascii=False)
+        return []
+    return [[w.text, round(w.conf, 1), w.left, w.top, w.width, w.height] for w in ocr.words]
 
 
 def page_as_result(page: Page, ref: PageRef) -> PageResult:

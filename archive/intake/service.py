@@ -35,7 +35,7 @@ from archive.catalogue.models import ArchiveFile, FileStatus, Material
 from archive.extensions import db
 from archive.intake import failures
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding
-from archive.intake.results import page_as_result, result_from_json, result_to_json, words_json
+from archive.intake.results import page_as_result, page_words, result_from_json, result_to_json
 from archive.objects import get_store
 from archive.signals import pages_recorded
 from archive.timeutil import utcnow
@@ -637,5 +637,5 @@ def _new_page(job: IngestJob, file: ArchiveFile, result: PageResult, material: M
         size=k.size, view_key=k.view, thumb_key=k.thumb, format=m.format, compression=m.compression[:16],
         width=m.width, height=m.height, dpi=m.dpi, colour=m.colour, blank=m.blank, skew=m.skew_deg,
         phash=m.phash, ocr_engine=ocr.engine if ocr else "", ocr_text=ocr.text if ocr else "",
-        ocr_conf=ocr.mean_conf if ocr else None, words=words_json(ocr), seal_text="\n".join(ocr.seals) if ocr else "",
+        ocr_conf=ocr.mean_conf if ocr else None, words=page_words(ocr), seal_text="\n".join(ocr.seals) if ocr else "",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -388,7 +387,7 @@ def viewer(page_id: int) -> ResponseReturnValue:
     findings = list(db.session.scalars(select(QcFinding).where(QcFinding.page_id == page.id)))
     history = list(db.session.scalars(select(Page).where(Page.file_id == file.id, Page.position == page.position)
                                       .order_by(Page.version)))
-    words = json.loads(page.words or "[]")
+    words = list(page.words or [])
     ocr_text, highlight = page.ocr_text or "", (request.args.get("q") or "")[:200]
     full_id = may_see_full_id()
     if not full_id:

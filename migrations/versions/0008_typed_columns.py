@@ -7,8 +7,8 @@ Create Date: 2026-12-04 20:30:00
 Reviewed: hand-written.  Statuses and roles keep their VARCHAR columns and gain a CHECK constraint naming
 the allowed values (the same on SQLite and PostgreSQL; existing rows hold only those values).  The JSON text
 columns become JSON: on PostgreSQL the text is cast (``::json``; every row was written by json.dumps), on
-SQLite the type is TEXT either way and batch mode copies the rows.  pages.words stays text for now (its
-format changes with the OCR work), audit_events.details stays text because its exact characters are hashed.
+SQLite the type is TEXT either way and batch mode copies the rows.  audit_events.details stays text because its
+exact characters are hashed.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ JSONS = [  # table, column, server default
     ('ingest_jobs', 'failure_params', '{}'),
     ('ingest_jobs', 'summary', '[]'),
     ('account_requests', 'payload', '{}'),
+    ('pages', 'words', '[]'),
 ]
 
 

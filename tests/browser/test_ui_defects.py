@@ -87,7 +87,7 @@ def seeded(live_app):  # type: ignore[no-untyped-def]
                             view_key=keys[1], thumb_key=keys[2], format="jpeg", compression="jpeg", width=2480,
                             height=3508, dpi=300.0, colour="grey", phash="0" * 16, ocr_engine="tesseract",
                             ocr_text=f"{title}\n姓名：{NAME}{extra}\n工作单位：北京第一机床厂 第{n}页",
-                            ocr_conf=90.0, words=json.dumps([[NAME, 90, 100, 100, 400, 60]]))
+                            ocr_conf=90.0, words=[[NAME, 90, 100, 100, 400, 60]])
                 db.session.add(page)
                 db.session.flush()
                 pages.append(page.id)
