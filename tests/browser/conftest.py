@@ -1,7 +1,9 @@
 """A live Dangan server with demo data, and headless Debian Chromium driven by Playwright.
 
-The server runs the real app on a temporary SQLite file in a thread (werkzeug),
-so the browser goes through sessions, CSRF and the translations like a user.
+The server runs the real app on a temporary SQLite file in a thread, under waitress as ``dangan serve`` does
+(werkzeug's development server leaks a response's open file when the browser drops a connection, e.g. a
+thumbnail cancelled by navigating away), so the browser goes through sessions, CSRF and the translations
+like a user.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 from archive.extensions import db
 from tests.conftest import make_app, migrate_fresh
@@ -27,17 +29,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise here
+        logging.getLogger("waitress").setLevel(logging.WARNING)
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
         self.thread.join(5)
 
 
