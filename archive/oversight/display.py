@@ -9,7 +9,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _gettext
 from sqlalchemy import select
 
 from archive.accounts.models import User
@@ -17,13 +16,10 @@ from archive.audit.models import AuditEvent, AuditFlag
 from archive.extensions import db
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.oversight.labels import action_label, endpoint_label
+from archive.oversight.labels import gettext as _
 
-
-def _(message: str, **params: object) -> str:
-    return str(_gettext(message, **params))
-
-
-__all__ = ["BURST_ACTIONS", "BURST_GAP", "EventRow", "Names", "event_rows", "names_for", "target_label"]
+__all__ = ["BURST_ACTIONS", "BURST_GAP", "EventRow", "Names", "display_names", "event_rows", "names_for",
+           "target_label"]
 
 # A person paging through a file's thumbnails or images makes one event per picture; shown one per row
 # they bury everything else.  Consecutive ones of one person, file and outcome fold into one row.
@@ -42,16 +38,21 @@ class Names:
         return self.by_username.get(username, "")
 
 
+def display_names(usernames: Iterable[str]) -> dict[str, str]:
+    """Account names → the people's names (one query; none for an empty set)."""
+    wanted = {u for u in usernames if u}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+
+
 def names_for(rows: Iterable[AuditEvent | AuditFlag]) -> Names:
     """The names behind the rows' accounts and account targets (two queries, whatever the table's length)."""
     rows = list(rows)
     usernames = {r.username for r in rows if r.username}
     target_ids = {int(r.target_id) for r in rows
                   if isinstance(r, AuditEvent) and r.target_type == "user" and r.target_id.isdigit()}
-    names = Names()
-    if usernames:
-        names.by_username = dict(db.session.execute(
-            select(User.username, User.display_name).where(User.username.in_(usernames))).all())
+    names = Names(by_username=display_names(usernames))
     if target_ids:
         names.by_user_id = {uid: display or username for uid, username, display in db.session.execute(
             select(User.id, User.username, User.display_name).where(User.id.in_(target_ids))).all()}

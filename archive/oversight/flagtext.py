@@ -10,22 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import gettext as _gettext
-from flask_babel import ngettext as _ngettext
-
 from archive.audit.models import AuditFlag
 from archive.idnumbers import mask_id_numbers_in_text
-from archive.oversight.labels import action_label
+from archive.oversight.labels import action_label, ngettext
+from archive.oversight.labels import gettext as _
 
 __all__ = ["flag_summary"]
-
-
-def _(message: str, **params: Any) -> str:
-    return str(_gettext(message, **params))
-
-
-def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
-    return str(_ngettext(singular, plural, num, **params))
 
 
 def _who(p: Mapping[str, Any]) -> str:

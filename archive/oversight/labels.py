@@ -7,9 +7,14 @@ into words of the reader's language here.  An unknown code is shown as stored.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from typing import Any
 
-__all__ = ["ACTION_LABELS", "ENDPOINT_LABELS", "OUTCOME_LABELS", "action_label", "endpoint_label", "outcome_label"]
+from flask_babel import gettext as _gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext as _ngettext
+
+__all__ = ["ACTION_LABELS", "ENDPOINT_LABELS", "OUTCOME_LABELS", "action_label", "endpoint_label", "gettext",
+           "ngettext", "outcome_label"]
 
 OUTCOME_LABELS = {
     "ok": _l("Succeeded"),
@@ -157,3 +162,13 @@ def action_label(code: str) -> str:
 def endpoint_label(endpoint: str) -> str:
     """The page an endpoint serves, in the reader's language; an unknown endpoint as stored."""
     return _label(ENDPOINT_LABELS, endpoint)
+
+
+def gettext(message: str, **params: Any) -> str:
+    """flask_babel's gettext, typed: the text in the reader's language."""
+    return str(_gettext(message, **params))
+
+
+def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
+    """flask_babel's ngettext, typed."""
+    return str(_ngettext(singular, plural, num, **params))

@@ -40,7 +40,7 @@ from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.formutil import ConfirmForm
 from archive.idnumbers import mask_id_numbers_in_text
-from archive.oversight.display import Names, event_rows, names_for, target_label
+from archive.oversight.display import Names, display_names, event_rows, names_for, target_label
 from archive.oversight.export import csv_chunks, write_xlsx
 from archive.oversight.filters import ACTIONS, OUTCOMES, EventFilter, FilterError, parse_filter
 from archive.oversight.flagtext import flag_summary
@@ -176,11 +176,7 @@ def file_timeline(archive_no: str) -> ResponseReturnValue:
 
 
 def _reader_names(readers: Sequence[Any]) -> Names:
-    usernames = {r[0] for r in readers if r[0]}
-    if not usernames:
-        return Names()
-    return Names(by_username=dict(db.session.execute(
-        select(User.username, User.display_name).where(User.username.in_(usernames))).all()))
+    return Names(by_username=display_names(r[0] for r in readers))
 
 
 @bp.route("/users/<username>")
