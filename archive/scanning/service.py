@@ -45,6 +45,7 @@ from ingest.model import FileRef, Finding, MaterialRef, PageRef, PageResult
 from ingest.package import open_package
 from ingest.pipeline import PageContext, run_pages
 from ingest.qc import QcSettings, findings_as_json, run_file_checks
+from ingest.qc.texts import finding as make_finding
 from ingest.sources import read_page_bytes
 from storage import ObjectNotFound, StorageError, sha256_bytes
 
@@ -105,13 +106,18 @@ class FileOutcome:
 
 ABANDONED = "已放弃：上传的文件已删除，该批次不能再运行"
 UPLOADS_GONE = "该批次上传的文件已在批次完成或放弃后删除，不能再运行：请重新上传"
-KEPT_PAGES = "本次扫描包中该卷没有一页可用，已入库的 {n} 页保持不变"
+
+
+def _problem(problem: Any, rule: str = "UNREADABLE_PAGE") -> Finding:
+    """A package problem as a finding: the file's name inside the package, the refusal's code and its words."""
+    return make_finding(rule, "error", "unreadable_file",
+                   {"source": problem.path, "error": problem.code, "detail": problem.message},
+                   page=problem.page, details={"code": problem.code, "path": problem.path})
 
 
 def _problem_finding(problem: Any, rule: str = "UNREADABLE_PAGE") -> dict[str, Any]:
-    """A package problem as an outcome's finding: the file's name inside the package is in the message."""
-    return {"rule": rule, "severity": "error", "material": None, "page": problem.page, "message": problem.message,
-            "code": problem.code}
+    """A package problem as an outcome's finding (JSON, as the job's summary keeps it)."""
+    return findings_as_json([_problem(problem, rule)])[0]
 
 
 @dataclass
@@ -559,8 +565,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     linking, findings = run_file_checks(refs, list(plan.ref.pages), results, party_member=party, settings=settings)
     for problem in problems:
         if problem.archive_no == archive_no:
-            findings.append(Finding("UNREADABLE_PAGE", "error", problem.message, page=problem.page,
-                                    details={"code": problem.code, "path": problem.path}))
+            findings.append(_problem(problem))
     by_key = {_material_key(m): m for m in materials}
     links = {order: (key, n) for order, key, n in linking.assignments}
     changed = bool(fresh) or set(current) - {r.ref.order for r in results}
@@ -571,7 +576,7 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
     if current and not any(r.ok for r in results):
         # Not one page of this delivery is usable: it cannot replace what the archive holds.  The stored pages,
         # their findings and the file's status stay exactly as they were; the outcome says why.
-        kept = Finding("REJECTED", "error", KEPT_PAGES.format(n=len(current)))
+        kept = make_finding("REJECTED", "error", "kept_pages", {"n": len(current)})
         _record(job, "ingest.file", outcome="failed", file=file,
                details={"job": job.id, "status": "rejected", "pages_kept": len(current), "findings": len(findings)})
         db.session.commit()
@@ -606,7 +611,8 @@ def _record_file(job: IngestJob, plan: _FilePlan, problems: Any) -> FileOutcome:
             file_id=file.id, job_id=job.id, page_id=page_ids.get(f.page) if f.page else None,
             material_id=material.id if material else None, material_seq=f.material[2] if f.material else None,
             material_label=f"{format_class(f.material[0], f.material[1])} 第{f.material[2]}号" if f.material else "",
-            page_position=f.page, rule=f.rule, severity=f.severity, message=f.message))
+            page_position=f.page, rule=f.rule, severity=f.severity, message=f.message, text=f.text,
+            params=f.params))
     stored = len([p for p in page_ids.values() if p])
     if stored and file.status in (FileStatus.RECEIVED, FileStatus.CATALOGUED):
         # Digitised means pages are in the archive: a package whose every page was refused changes nothing.

@@ -26,6 +26,7 @@ from archive.pages.models import Page
 from archive.pagination import paginate
 from archive.roles import Role
 from archive.scanning.failures import failure_message
+from archive.scanning.finding_texts import finding_detail, finding_material, finding_text
 from archive.scanning.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.scanning.models import FindingStatus, IngestJob, JobStatus, QcFinding, SpotCheck
 from archive.scanning.operations import (
@@ -44,6 +45,7 @@ from archive.timeutil import utcnow
 from storage import StorageError
 
 bp = Blueprint("scanning", __name__)
+bp.add_app_template_filter(finding_text, "finding_text")
 
 STAFF = (Role.ARCHIVIST, Role.APPROVER)
 
@@ -80,6 +82,9 @@ def _labels() -> dict[str, object]:
 
     return {
         "rule_name": rule_label,
+        "finding_text": finding_text,
+        "finding_detail": finding_detail,
+        "finding_material": finding_material,
         "job_status_label": lambda s: JOB_STATUS.get(s, s),
         "file_outcome_label": lambda s: OUTCOMES.get(s, s),
         "finding_status_label": lambda s: STATUS_LABELS.get(FindingStatus(s), s),
