@@ -62,7 +62,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump when tokens change: an index written by another version is discarded on open (it is derived data).
-ANALYSIS_VERSION = 3  # 3: the ``sample`` bucket and the facet values in the stored payload
+ANALYSIS_VERSION = 4  # 3: the ``sample`` bucket and the facet values in the stored payload; 4: the seal field
 
 # Every page falls in one of SAMPLE_BUCKETS buckets (page id modulo): a query too costly to run over every
 # page runs over some buckets and scales its counts (search.estimate).  Consecutive pages of a file fall in
@@ -70,7 +70,7 @@ ANALYSIS_VERSION = 3  # 3: the ``sample`` bucket and the facet values in the sto
 SAMPLE_BUCKETS = 64
 
 # The analysed fields every backend indexes, each as "<name>_w" (words) and "<name>_g" (grams).
-TEXT_FIELDS: tuple[str, ...] = ("text", "name", "employer", "title", "archive", "id")
+TEXT_FIELDS: tuple[str, ...] = ("text", "name", "employer", "title", "archive", "id", "seal")
 
 MAX_TOKEN_CHARS = 64  # a longer Latin/digit run is OCR noise or a pasted blob, not an identifier
 FILLER = "_"  # a position with no token in ``grams`` (never indexed; no token is "_" alone: see _TOKEN_RE)
@@ -315,6 +315,7 @@ def index_fields(doc: PageDoc) -> IndexFields:
         "title": _analyse_short(doc.material_title),
         "archive": _analyse_short(doc.archive_no),
         "id": _analyse_short(doc.id_number),
+        "seal": analyse(doc.seal_text).joined(),
     }
     class_code = doc.class_code.strip()
     decade = f"{key // 100000 * 10}s" if key else ""

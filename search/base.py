@@ -34,6 +34,7 @@ class PageDoc:
     formed: str  # ISO partial date of the material: "1985", "1985-03", "1985-03-12" or ""
     position: int  # page order in the file
     text: str  # normalised OCR text
+    seal_text: str = ""  # the text of the page's red seals and stamps (the stamping unit), kept out of ``text``
 
 
 @dataclass(frozen=True)

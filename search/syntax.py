@@ -18,11 +18,11 @@ FIELD_NAMES: dict[str, str] = {
     "身份证": "id", "身份证号": "id", "id": "id",
     "形成时间": "formed", "formed": "formed",
     "街道": "street", "street": "street",
+    "印章": "seal", "公章": "seal", "seal": "seal",
 }
 FIELD_LABELS = {"name": "姓名", "employer": "单位", "class": "类别", "title": "材料", "archive": "档号",
-                "id": "身份证", "formed": "形成时间", "street": "街道"}
+                "id": "身份证", "formed": "形成时间", "street": "街道", "seal": "印章"}
 
-QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』"}  # ' is an apostrophe, not a quote
 QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』"}  # ' is an apostrophe, not a quote
 
 
@@ -34,7 +34,7 @@ class Term:
     """Text to find: ``field`` None searches the page text and every catalogue field (text ranks higher)."""
 
     value: str
-    field: str | None = None  # "name", "employer", "title", "archive", "id"
+    field: str | None = None  # "name", "employer", "title", "archive", "id", "seal"
     quoted: bool = False
     clauses: tuple[Clause, ...] = dataclasses.field(default=(), compare=False)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from archive.catalogue.models import ArchiveFile, Material, Person
 from archive.extensions import db
+from archive.pages.models import Page
 from archive.signals import catalogue_committed, pages_recorded
 
 __all__ = ["flush_reindex", "init_app"]
@@ -25,6 +26,8 @@ def _collect(session: Session, _flush_context: object) -> None:
             ids.add(obj.file_id)
         elif isinstance(obj, ArchiveFile) and obj.id:
             ids.add(obj.id)
+        elif isinstance(obj, Page) and obj.file_id and obj in session.dirty:
+            ids.add(obj.file_id)  # a corrected text (new pages are indexed on pages_recorded)
         elif isinstance(obj, Person) and obj.id:
             ids.update(f.id for f in obj.files if f.id)
 

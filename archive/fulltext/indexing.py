@@ -57,7 +57,8 @@ def page_docs(file_ids: Iterable[int] | None = None, *, batch: int = 2000) -> It
             person_name=person.name if person else "", id_number=(person.id_number or "") if person else "",
             employer=person.employer if person else "", class_code=_class_code(material),
             material_seq=material.seq if material else None, material_title=material.title if material else "",
-            formed=(material.formed or "") if material else "", position=page.position, text=page.ocr_text or "",
+            formed=(material.formed or "") if material else "", position=page.position, text=page.text,
+            seal_text=page.seal_text or "",
         )
 
 

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "page.thumb": _l("Viewed a thumbnail"),
     "page.image": _l("Viewed a page image"),
     "page.download": _l("Downloaded an original"),
+    "page.correct_text": _l("Corrected a page's text"),
     "ingest.list": _l("Listed scan batches"),
     "ingest.upload": _l("Uploaded a scan batch"),
     "ingest.view": _l("Viewed a scan batch"),
@@ -141,6 +142,7 @@ ENDPOINT_LABELS = {
     "pages.page_image": _l("Page image"),
     "pages.page_thumb": _l("Thumbnail"),
     "pages.page_original": _l("Original"),
+    "pages.correct": _l("Text correction"),
 }
 # Events recorded before the scanning/pages cut (issue 9) name the old "intake" blueprint; they read the same.
 ENDPOINT_LABELS.update({f"intake.{name.split('.', 1)[1]}": label for name, label in list(ENDPOINT_LABELS.items())

@@ -57,6 +57,10 @@ class Page(db.Model):
     ocr_conf: Mapped[float | None] = mapped_column(Float)
     # The text of the page's red seals and stamps, one per line: kept out of ocr_text, searchable on its own.
     seal_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An archivist's correction of ocr_text, kept beside the engine's (which never changes): searched instead.
+    corrected_text: Mapped[str | None] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    corrected_at: Mapped[dt.datetime | None]
     # The OCR words with their boxes on the stored image: [[text, conf, left, top, width, height], …].
     words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -64,6 +68,11 @@ class Page(db.Model):
     material = relationship("Material")
 
     __table_args__ = (UniqueConstraint("file_id", "position", "version"),)
+
+    @property
+    def text(self) -> str:
+        """The page's text as the archive reads it: the archivist's correction, else the engine's."""
+        return self.corrected_text if self.corrected_text is not None else (self.ocr_text or "")
 
     def __repr__(self) -> str:
         return f"<Page {self.file_id}#{self.position} v{self.version}>"

@@ -7,8 +7,11 @@ reaches the viewer through the ``page_notes`` signal, so this package imports no
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from archive.access import requires
@@ -18,7 +21,9 @@ from archive.catalogue.scope import get_file_or_404, may_see_full_id
 from archive.extensions import db
 from archive.idnumbers import mask_id_numbers_in_text
 from archive.objects import serve_object
+from archive.pages.forms import CorrectTextForm
 from archive.pages.models import Page
+from archive.pages.operations import PageError, correct_text
 from archive.roles import Role
 from archive.signals import app_sender, page_notes
 from ingest.qc import QcSettings
@@ -26,6 +31,10 @@ from ingest.qc import QcSettings
 bp = Blueprint("pages", __name__)
 
 STAFF = (Role.ARCHIVIST, Role.APPROVER)
+CORRECTION_REFUSED = {
+    "superseded": _l("This page was rescanned: correct the text of its current version."),
+    "too_long": _l("The text is too long for one page."),
+}
 
 
 def page_or_404(page_id: int) -> tuple[Page, ArchiveFile]:
@@ -73,12 +82,13 @@ def viewer(page_id: int) -> ResponseReturnValue:
     history = list(db.session.scalars(select(Page).where(Page.file_id == file.id, Page.position == page.position)
                                       .order_by(Page.version)))
     words = list(page.words or [])
-    ocr_text, highlight = page.ocr_text or "", (request.args.get("q") or "")[:200]
+    ocr_text, engine_text, highlight = page.text, page.ocr_text or "", (request.args.get("q") or "")[:200]
     full_id = may_see_full_id()
     if not full_id:
         # Need-to-know: only archivists see full ID numbers; the text, the word boxes and the words to mark
         # are masked alike, so a highlighted (masked) number still lines up.
         ocr_text, highlight = mask_id_numbers_in_text(ocr_text), mask_id_numbers_in_text(highlight)
+        engine_text = mask_id_numbers_in_text(engine_text)
         words = [[mask_id_numbers_in_text(str(w[0])), *w[1:]] if w else w for w in words]
     record("page.view", file=file, target_type="page", target_id=page.id,
            details={"position": page.position, "version": page.version, "full_id_shown": full_id})
@@ -86,10 +96,30 @@ def viewer(page_id: int) -> ResponseReturnValue:
         "pages/viewer.html", file=file, page=page, pages=pages, index=index, findings=findings, history=history,
         words=words, prev_id=ids[index - 1] if index else None,
         next_id=ids[index + 1] if index is not None and index + 1 < len(ids) else None,
-        highlight=highlight, ocr_text=ocr_text,
+        highlight=highlight, ocr_text=ocr_text, engine_text=engine_text,
+        correct_form=CorrectTextForm(text=page.text) if current_user.role == Role.ARCHIVIST and page.current else None,
         # Words under this confidence are outlined as doubtful: the page threshold of LOW_OCR_CONFIDENCE.
         doubt_below=QcSettings.from_mapping(current_app.config).ocr_threshold(page.ocr_engine),
     )
+
+
+@bp.route("/pages/<int:page_id>/text", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def correct(page_id: int) -> ResponseReturnValue:
+    """Keep an archivist's correction of the recognised text beside the engine's."""
+    page, file = page_or_404(page_id)
+    form = CorrectTextForm()
+    if not form.validate_on_submit():
+        flash(_("The correction was not saved: the text is too long or the form expired."), "error")
+        return redirect(url_for("pages.viewer", page_id=page.id))
+    try:
+        changed = correct_text(page, file, form.text.data or "", by=current_user.username)
+    except PageError as exc:
+        flash(CORRECTION_REFUSED.get(exc.code, CORRECTION_REFUSED["superseded"]), "error")
+        return redirect(url_for("pages.viewer", page_id=page.id))
+    flash(_("Text corrected: search finds the corrected text.") if changed else _("The text is unchanged."),
+          "success" if changed else "info")
+    return redirect(url_for("pages.viewer", page_id=page.id))
 
 
 @bp.route("/pages/<int:page_id>/image")

@@ -22,7 +22,7 @@ FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_e
                "catalogue.my_file", "scanning.file_qc", "scanning.file_qc_export", "scanning.finding_update",
                "scanning.findings_accept",
                "pages.thumbnails", "pages.viewer", "pages.page_image", "pages.page_thumb", "pages.page_original",
-               "scanning.spot_check_record"}
+               "pages.correct", "scanning.spot_check_record"}
 SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests
 
 

@@ -69,6 +69,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "pages.page_image": {A, P},
     "pages.page_thumb": {A, P},
     "pages.page_original": {A},
+    "pages.correct": {A},
     "fulltext.search": {A, P},
 }
 
@@ -78,7 +79,7 @@ FILE_SCOPED = {
     "scanning.spot_check_draw", "scanning.spot_check_record",
     "scanning.file_qc", "scanning.file_qc_export", "scanning.finding_update", "scanning.findings_accept",
     "pages.thumbnails", "pages.viewer",
-    "pages.page_image", "pages.page_thumb", "pages.page_original",
+    "pages.page_image", "pages.page_thumb", "pages.page_original", "pages.correct",
     "catalogue.file_detail",
     "catalogue.file_edit",
     "catalogue.file_export",

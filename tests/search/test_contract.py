@@ -37,7 +37,8 @@ SMALL = [
     page(3, 2, "退 休 审 批 表\n姓名：李秀英", class_code="9-4", material_title="职工退休审批表", formed="1995-02"),
     page(4, 2, "干部履历表\n何时何地受过何种奖励：退休审\n批表已存档", class_code="1", material_title="干部履历表",
          formed="1980-07-01"),
-    page(5, 3, "关于审批退休的报告\n<b>危险</b> & 王小明", class_code="5", material_title="报告", formed="1985-03"),
+    page(5, 3, "关于审批退休的报告\n<b>危险</b> & 王小明", class_code="5", material_title="报告", formed="1985-03",
+         seal_text="北京市西城区劳动局"),
     page(6, 3, "初中毕业证书\n学生王小明，１９７８年毕业。", class_code="4-1", material_title="毕业证书",
          formed="1978-07", material_seq=None),
 ]
@@ -118,6 +119,12 @@ def test_text_queries(ro: SearchIndex, query: str, expected: set[int]) -> None:
     ("形成时间:1990..", {1, 3}),
     ("形成时间:1980-1990", {1, 4, 5}),
     ("街道:月坛", {1, 2}),
+    ("印章:劳动局", {5}),  # the seal's text, its own field (issue 12) …
+    ("公章:西城区劳动局", {5}),
+    ("seal:劳动局", {5}),
+    ("劳动局", {5}),  # … which an unfielded search also reaches
+    ("材料:劳动局", set()),
+    ("印章:王小明", set()),  # the page text is not the seal
     ("退休 AND 张建国", {1}),
     ("退休 张建国", {1}),
     ("张建国 OR 王小明", {1, 2, 5, 6}),
