@@ -6,10 +6,22 @@ from archive.accounts.models import AccountRequest, LoginFailure, User, UserRela
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding, SpotCheck
+from archive.lending.models import (
+    CertificateTemplate,
+    Consultation,
+    ConsultingPerson,
+    LendingRequest,
+    Loan,
+    RequestMaterial,
+    RequestTransition,
+    RetireeRegistration,
+)
 from archive.roles import Role
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
     "AccountRequest", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
+    "CertificateTemplate", "Consultation", "ConsultingPerson", "LendingRequest", "Loan", "RequestMaterial",
+    "RequestTransition", "RetireeRegistration",
 ]
