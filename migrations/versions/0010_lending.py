@@ -1,5 +1,4 @@
-"""lending: requests of every kind (copy, certificate, consultation, loan), their materials, transitions,
-certificate templates and retiree self-registrations (issue 10)
+"""lending: requests of every kind, their materials, transitions, templates and registrations (issue 10)
 
 Revision ID: 0010_lending
 Revises: 0008_typed_columns
@@ -12,9 +11,8 @@ Two default certificate templates are inserted; admins edit them in the app.
 """
 import datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010_lending'
