@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from blinker import Namespace
 
-__all__ = ["catalogue_committed", "pages_recorded"]
+__all__ = ["catalogue_committed", "pages_recorded", "request_approved", "request_transition"]
 
 _signals = Namespace()
 
@@ -23,3 +23,12 @@ pages_recorded = _signals.signal("pages-recorded")
 # A command or job committed catalogue edits (files, materials, people) outside a web request,
 # which has its own after-request hook; listeners refresh what they derive from the catalogue.
 catalogue_committed = _signals.signal("catalogue-committed")
+
+# A lending request changed status (archive.lending.operations), after the commit; keywords ``request_id``,
+# ``number``, ``kind``, ``from_status``, ``to_status``.  Consultations and loans listen to open and close their
+# windows; reminders and the API's webhooks may too.
+request_transition = _signals.signal("lending-request-transition")
+
+# A lending request was approved and its document built, after the commit; keywords ``request_id``, ``number``,
+# ``kind``.
+request_approved = _signals.signal("lending-request-approved")
