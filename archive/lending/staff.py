@@ -32,7 +32,7 @@ from archive.lending.models import (
 )
 from archive.lending.operations import close, decide, expire_due, find_request, prepare, revoke, save_template
 from archive.lending.rules import LendingError, conflict_of_interest, message
-from archive.lending.views import bp, refusal
+from archive.lending.views import bp, refusal, refuse
 from archive.objects import serve_object
 from archive.roles import Role
 
@@ -47,11 +47,9 @@ def _load(number: str) -> LendingRequest:
         record("lending.view", outcome="not_found", target_type="lending_request", details={"refused": "not_found"})
         abort(404)
     if not current_user.may_see_street(req.file.street):
-        abort(403)
+        raise refuse("out_of_scope", 403, req)
     if conflict_of_interest(current_user, req.file):
-        record("lending.view", outcome="denied", file=req.file, target_type="lending_request", target_id=req.number,
-               reason=req.number, details={"refused": "own_file"})
-        abort(403)
+        raise refuse("own_file", 403, req)
     return req
 
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from archive.audit import record
+from archive.extensions import db
 from archive.idnumbers import mask_id_number
 from archive.lending.forms import DELIVERY_LABELS, KIND_LABELS, PURPOSE_LABELS, STATUS_LABELS
 from archive.lending.models import LendingRequest, Purpose, RequestStatus, RequestTransition
@@ -61,6 +62,19 @@ def refusal(exc: LendingError, req: LendingRequest | None = None,
     else:
         record(action, outcome="denied", target_type="lending_request", details={"refused": exc.code})
     return render_template("error.html", code=exc.status, message=message(exc)), exc.status
+
+
+@bp.errorhandler(LendingError)
+def _refused(exc: LendingError) -> ResponseReturnValue:
+    """A rule refused the step: nothing of it is kept, the refusal is (naming the request it concerned)."""
+    db.session.rollback()
+    return refusal(exc, getattr(exc, "request", None))
+
+
+def refuse(code: str, status: int, req: LendingRequest | None = None) -> LendingError:
+    exc = LendingError(code, status)
+    exc.request = req  # type: ignore[attr-defined]
+    return exc
 
 
 def load_for_retiree(number: str) -> LendingRequest:
