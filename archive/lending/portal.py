@@ -78,7 +78,12 @@ def _on_behalf(form: RequestForm) -> OnBehalf | None:
     if not form.on_behalf.data:
         return None
     upload = form.authorisation.data
-    data = upload.read(int(current_app.config["DANGAN_AUTHORISATION_MAX_MB"]) * 1024 * 1024 + 1) if upload else b""
+    data = b""
+    if upload:
+        try:  # one byte over the limit is enough to refuse it
+            data = upload.read(int(current_app.config["DANGAN_AUTHORISATION_MAX_MB"]) * 1024 * 1024 + 1)
+        finally:
+            upload.close()  # large uploads are temporary files: close them now, not at exit
     return OnBehalf(name=form.relative_name.data or "", id_number=form.relative_id_number.data or "",
                     relation=form.relative_relation.data or "", authorisation=data)
 
