@@ -63,7 +63,7 @@ DELIVERY_LABELS = {
 WANTED_CLASSES = (
     ("9-2", _l("Recruitment, hiring, transfer and retirement approvals")),
     ("9-1", _l("Wage records")),
-    ("1", _l("Curriculum vitae (履历表)")),
+    ("1", _l("Curriculum vitae")),
     ("4-1", _l("Education records")),
     ("6", _l("Party and Youth League records")),
 )
@@ -84,8 +84,8 @@ class RegisterForm(FlaskForm):
 
 class RequestForm(FlaskForm):
     kind = RadioField(_l("What do you need?"), default=RequestKind.COPY.value, choices=choices(
-        [(RequestKind.COPY.value, _l("A certified copy of materials (复印件)")),
-         (RequestKind.CERTIFICATE.value, _l("A certificate (出具证明), e.g. of years of service"))]))
+        [(RequestKind.COPY.value, _l("A certified copy of materials")),
+         (RequestKind.CERTIFICATE.value, _l("A certificate, e.g. of years of service"))]))
     purpose = RadioField(_l("What is it for?"), default=Purpose.RETIREMENT.value,
                          choices=choices([(p.value, PURPOSE_LABELS[p]) for p in RETIREE_PURPOSES]))
     purpose_text = StringField(_l("If other: what for"), validators=[Optional(), Length(max=200)])
@@ -104,11 +104,11 @@ class RequestForm(FlaskForm):
 class PrepareForm(FlaskForm):
     materials = SelectMultipleField(_l("Materials"), coerce=int, choices=[], validate_choice=False)
     template = SelectField(_l("Certificate template"), choices=[], validate_choice=False, validators=[Optional()])
-    work_start = StringField(_l("Date work started (参加工作时间), confirmed from the file"),
+    work_start = StringField(_l("Date work started, confirmed from the file"),
                              validators=[Optional(), Length(max=30)])
-    service_years = StringField(_l("Continuous years of service (连续工龄); empty: counted"),
+    service_years = StringField(_l("Continuous years of service (empty: counted)"),
                                 validators=[Optional(), Length(max=10)])
-    cutoff = StringField(_l("Counted up to (截止日期); empty: the retirement date"),
+    cutoff = StringField(_l("Counted up to (empty: the retirement date)"),
                          validators=[Optional(), Length(max=30)])
 
 

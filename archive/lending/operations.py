@@ -85,8 +85,9 @@ def transition(req: LendingRequest, to: RequestStatus, user: User | None, reason
     db.session.flush()
     _event(f"lending.{to}", req, **{"from": str(before) if before else None, "reason_code": reason_code, **params})
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    info = {"request_id": req.id, "number": req.number, "kind": str(req.kind)}
-    boundary.after_commit(lambda: request_transition.send(app, **info, from_status=before, to_status=str(to)))
+    info: dict[str, Any] = {"request_id": req.id, "number": req.number, "kind": str(req.kind),
+                            "from_status": str(before) if before else None, "to_status": str(to)}
+    boundary.after_commit(lambda: request_transition.send(app, **info))
 
 
 def find_request(number: str) -> LendingRequest | None:
@@ -215,7 +216,7 @@ def decide(req: LendingRequest, approver: User, approve: bool, reason: str = "")
     _event("lending.build", req, pages=pages, sha256=req.output_sha256, size=req.output_size)
     transition(req, RequestStatus.FULFILLED, approver, "built", pages=pages)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    info = {"request_id": req.id, "number": req.number, "kind": str(req.kind)}
+    info: dict[str, Any] = {"request_id": req.id, "number": req.number, "kind": str(req.kind)}
     boundary.after_commit(lambda: request_approved.send(app, **info))
     return req
 

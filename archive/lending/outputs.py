@@ -68,7 +68,7 @@ def copy_pages(req: LendingRequest) -> list[Page]:
     pages = list(db.session.scalars(select(Page).where(Page.material_id.in_(ids), Page.current.is_(True))
                                     .order_by(Page.position)))
     order = {mid: n for n, mid in enumerate(ids)}
-    return sorted(pages, key=lambda p: (order[p.material_id], p.position))
+    return sorted(pages, key=lambda p: (order.get(p.material_id or 0, 0), p.position))
 
 
 def _images(store: ObjectStore, pages: list[Page]) -> Iterator[PageImage]:
@@ -88,11 +88,11 @@ def render_pdf(req: LendingRequest, store: ObjectStore) -> tuple[bytes, int]:
     issuer = current_app.config.get("DANGAN_LENDING_ISSUER", "")
     created = utcnow().replace(microsecond=0)
     if req.kind == RequestKind.CERTIFICATE:
-        sheet = CertificateSheet(number=req.number, title=req.template.title if req.template else "证明",
+        certificate = CertificateSheet(number=req.number, title=req.template.title if req.template else "证明",
                                  body=req.certificate_text, date=date, handler=_name(req.handler),
-                                 approver=_name(req.approver), issuer=issuer,
-                                 valid_until=beijing_date(req.valid_until) if req.valid_until else "")
-        return build_certificate(sheet, created=created), 0
+                                       approver=_name(req.approver), issuer=issuer,
+                                       valid_until=beijing_date(req.valid_until) if req.valid_until else "")
+        return build_certificate(certificate, created=created), 0
     pages = copy_pages(req)
     if not pages:
         raise LendingError("no_pages", 409)

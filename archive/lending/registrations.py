@@ -110,7 +110,8 @@ def counter_account(archivist: User, file: ArchiveFile, *, mobile: str, username
                    password=password, counter=True)
     reg.user.must_change_password = True  # the archivist knows the first password
     bind(reg, archivist, file)
-    return reg.user
+    user: User = reg.user
+    return user
 
 
 def find_user_registration(user: User) -> RetireeRegistration | None:

@@ -54,7 +54,7 @@ _MESSAGES = {
     "bad_upload": _l("The authorisation must be a PDF, JPEG or PNG file."),
     "corrupt_upload": _l("The authorisation file is damaged or cannot be read."),
     "upload_too_large": _l("The authorisation file is larger than %(mb)s MB."),
-    "upload_required": _l("Upload the signed authorisation (委托书)."),
+    "upload_required": _l("Upload the signed authorisation."),
     "bad_id_number": _l("This ID number is not valid."),
     "identity_mismatch": _l("The name and ID number do not match the file's person."),
     "already_bound": _l("This account is already linked to a file."),
