@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from archive.catalogue.classes import format_class
 from archive.extensions import db
-from archive.intake.models import Page
 from archive.lending.models import LendingRequest, Purpose, RequestKind
 from archive.lending.pdfbuild import (
     CertificateSheet,
@@ -29,6 +28,7 @@ from archive.lending.pdfbuild import (
 )
 from archive.lending.rules import LendingError
 from archive.objects import get_store
+from archive.pages.models import Page
 from archive.timeutil import utcnow
 from storage import ObjectStore, sha256_bytes
 

@@ -18,7 +18,6 @@ from archive.audit import record
 from archive.catalogue.models import ArchiveFile, Person
 from archive.extensions import db
 from archive.formutil import ConfirmForm, choices
-from archive.intake.models import Page
 from archive.lending import registrations
 from archive.lending.certificates import PLACEHOLDERS
 from archive.lending.forms import BindForm, CounterForm, DecisionForm, PrepareForm, TemplateForm
@@ -34,6 +33,7 @@ from archive.lending.operations import close, decide, expire_due, find_request, 
 from archive.lending.rules import LendingError, conflict_of_interest, message
 from archive.lending.views import bp, refusal, refuse
 from archive.objects import serve_object
+from archive.pages.models import Page
 from archive.roles import Role
 
 STAFF = (Role.ARCHIVIST, Role.APPROVER)

@@ -95,9 +95,9 @@ def _page_texts(data: bytes, index: int) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_certificate(tmp_path):
-    sheet = CertificateSheet(number="XC-SQ-2026-000043", title="工龄证明", body="兹证明张建国连续工龄三十年。\n特此证明。",
-                             date="2026年12月8日", handler="王档案", approver="李审批", issuer="西城区人力资源和社会保障局",
-                             valid_until="2027年1月7日")
+    sheet = CertificateSheet(number="XC-SQ-2026-000043", title="工龄证明",
+                             body="兹证明张建国连续工龄三十年。\n特此证明。", date="2026年12月8日", handler="王档案",
+                             approver="李审批", issuer="西城区人力资源和社会保障局", valid_until="2027年1月7日")
     data = build_certificate(sheet, created=dt.datetime(2026, 12, 8))
     assert data == build_certificate(sheet, created=dt.datetime(2026, 12, 8))
     path = tmp_path / "cert.pdf"

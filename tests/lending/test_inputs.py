@@ -165,7 +165,8 @@ def test_certificate_template_and_request(app, world, factory):
                                      "body": "兹证明{姓名}的{工作年限}。"})
     assert refused.status_code == 400 and "工作年限" in refused.get_data(as_text=True)
     body = "兹证明{姓名}（身份证号：{身份证号}）于{参加工作时间}参加工作，至{截止日期}连续工龄{连续工龄}年。"
-    assert admin.post(path, data={"csrf_token": token, "title": "工龄证明", "active": "y", "body": body}).status_code == 302
+    saved = admin.post(path, data={"csrf_token": token, "title": "工龄证明", "active": "y", "body": body})
+    assert saved.status_code == 302
 
     number = ask_number(client_for(app, world.retiree), kind="certificate", purpose="service_years")
     archivist = client_for(app, world.archivist)
