@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.accounts.models import AccountRequest, LoginFailure, User, UserRelative
+from archive.accounts.models import AccountRequest, ApiToken, LoginFailure, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding, SpotCheck
@@ -10,6 +10,6 @@ from archive.roles import Role
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
-    "AccountRequest", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
+    "AccountRequest", "ApiToken", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
 ]
