@@ -16,7 +16,8 @@ from flask_login import current_user
 
 from archive.roles import Role
 
-__all__ = ["API_PREFIX", "ensure_street", "is_api_path", "is_api_request", "is_public_endpoint", "public", "requires", "view_policy"]
+__all__ = ["API_PREFIX", "ensure_street", "is_api_path", "is_api_request", "is_public_endpoint", "public", "requires",
+           "view_policy"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -62,7 +62,7 @@ def default_message(status: int) -> str:
         413: _("The upload is too large."),
         415: _("Send the body as JSON (Content-Type: application/json)."),
     }
-    return messages.get(status, _("Something went wrong. The error has been logged."))
+    return str(messages.get(status, _("Something went wrong. The error has been logged.")))
 
 
 class JsonError(HTTPException):
@@ -75,7 +75,7 @@ class JsonError(HTTPException):
         self.error_code = error_code or ERROR_CODES.get(status, "error")
         self.fields = dict(fields or {})
 
-    def get_response(self, environ: Any = None, scope: Any = None) -> Response:  # type: ignore[override]
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         """Used only when no handler answered (the app's handlers normally do)."""
         return json_error_response(self.code or 500, self.description, code=self.error_code, fields=self.fields)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from archive.api.framework import api_record, endpoint, refuse
 from archive.api.schema import prop
 from archive.catalogue.classes import class_name, format_class
-from archive.catalogue.models import ArchiveFile, Material, Person
+from archive.catalogue.models import ArchiveFile, FileStatus, Material, Person
 from archive.catalogue.scope import may_see_full_id
 from archive.extensions import db
 from archive.idnumbers import mask_id_number
@@ -104,7 +104,8 @@ def file_in_scope(archive_no: str) -> ArchiveFile:
 
     The refusal says nothing about the file: not whose it is, not where it is.
     """
-    file = db.session.scalar(select(ArchiveFile).where(ArchiveFile.archive_no == archive_no.strip().upper()))
+    file: ArchiveFile | None = db.session.scalar(
+        select(ArchiveFile).where(ArchiveFile.archive_no == archive_no.strip().upper()))
     if file is None:
         refuse(404, "unknown_file")
     if current_user.role_enum is Role.RETIREE:
@@ -162,9 +163,7 @@ def file_get(archive_no: str) -> FileOut:
     full = may_see_full_id()
     api_record("file.view", file=file, details={"full_id_shown": full, "pages": len(pages)})
     archivist = current_user.role_enum is Role.ARCHIVIST
-    return FileOut(archive_no=file.archive_no, status=str(file.status.value if hasattr(file.status, "value")
-                                                          else file.status),
-                   street=file.street, custody=str(file.custody), volumes_original=file.volumes_original,
-                   volumes_copy=file.volumes_copy, person=person_out(file.person),
+    return FileOut(archive_no=file.archive_no, status=FileStatus(file.status).value, street=file.street,
+                   custody=str(file.custody), volumes_original=file.volumes_original, volumes_copy=file.volumes_copy, person=person_out(file.person),
                    materials=[material_out(m, scanned.get(m.id, 0)) for m in file.materials],
                    pages=[_page_out(p, archivist) for p in pages])

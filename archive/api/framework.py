@@ -70,7 +70,7 @@ def api_record(action: str, **kwargs: Any) -> None:
 
 
 def _json_body() -> Any:
-    if not request.mimetype == "application/json":
+    if request.mimetype != "application/json":
         refuse(415)
     data = request.get_json(silent=True)
     if data is None:
@@ -81,7 +81,7 @@ def _json_body() -> Any:
 def _not_json() -> str:
     from flask_babel import gettext as _
 
-    return _("must be a JSON object")
+    return str(_("must be a JSON object"))
 
 
 def _refused_after_start(exc: JsonError) -> None:

@@ -189,10 +189,10 @@ def _parse_value(tp: Any, value: Any, path: str, errors: dict[str, str], rules: 
 
 
 def parse_query(cls: type[T], args: Mapping[str, str]) -> T:
-    """Query-string parameters as a ``cls`` whose fields are ``str``, ``int`` or ``Literal``; unknown ones are refused."""
+    """Query-string parameters as a ``cls`` of ``str``, ``int`` or ``Literal`` fields; unknown ones are refused."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    types_by_name = {f.json: _optional(f.type)[0] for f in fields_of(cls)}
+    types_by_name = {f.json: _optional(f.type)[0] for f in fields_of(typing.cast(type, cls))}
     for key, raw in args.items():
         if types_by_name.get(key) is int:
             text = raw.strip()

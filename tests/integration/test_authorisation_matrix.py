@@ -70,6 +70,10 @@ EXPECTED: dict[str, set[Role] | str] = {
     "intake.page_thumb": {A, P},
     "intake.page_original": {A},
     "fulltext.search": {A, P},
+    "accounts.token_revoke": {D},
+    "api.openapi_json": "public",
+    "api.file_get": {A, P},
+    "api.search": {A, P},
 }
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
@@ -86,6 +90,7 @@ FILE_SCOPED = {
     "catalogue.material_edit",
     "catalogue.material_delete",
     "catalogue.material_move",
+    "api.file_get",
 }
 
 
@@ -133,7 +138,22 @@ def world(app, factory):
         "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
         "own_ingest": factory.ingested(own), "other_ingest": factory.ingested(other), "flag_id": flag_id,
+        "tokens": _tokens(app, users),
     }
+
+
+def _tokens(app, users):
+    """The JSON API takes bearer tokens, not the session: one per user, and a spare one for the admin to revoke."""
+    from archive.accounts.models import User
+    from archive.accounts.tokens import create_token
+    from archive.extensions import db
+
+    with app.app_context():
+        tokens = {who: create_token(db.session.get(User, user.id), "matrix", by="test")[1]
+                  for who, user in users.items()}
+        tokens["spare"] = create_token(db.session.get(User, users["archivist-street"].id), "spare", by="test")[0].id
+        db.session.commit()
+    return tokens
 
 
 def _url(app, endpoint, world, which):
@@ -149,7 +169,7 @@ def _url(app, endpoint, world, which):
     extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": world["flag_id"],
              "fmt": "csv",
              "job_id": ingested["job"], "page_id": ingested["pages"][0], "finding_id": ingested["finding"],
-             "check_id": ingested["check"]}
+             "check_id": ingested["check"], "token_id": world["tokens"]["spare"]}
     values.update({k: v for k, v in extra.items() if k in rule.arguments})
     with app.test_request_context():
         from flask import url_for
@@ -174,7 +194,11 @@ def test_route_role_scope_matrix(app, world, who):
             continue  # logging out would end the walk; log-in is covered in test_accounts
         for which in ("own", "other") if endpoint in FILE_SCOPED else ("own",):
             url, methods = _url(app, endpoint, world, which)
-            if "GET" in methods:
+            if url.startswith("/api/"):
+                headers = {"Authorization": f"Bearer {world['tokens'][who]}"} if user is not None else {}
+                response = client.open(url, method=sorted(methods - {"HEAD", "OPTIONS"})[0], headers=headers,
+                                       json={} if "GET" not in methods else None)
+            elif "GET" in methods:
                 response = client.get(url)
             else:
                 response = client.post(url, data={"csrf_token": token, "direction": "up", "active": "1",
@@ -184,6 +208,10 @@ def test_route_role_scope_matrix(app, world, who):
             status = response.status_code
             if expected == "public":
                 allowed = True
+            elif user is None and url.startswith("/api/"):
+                if status != 401:
+                    problems.append((endpoint, which, status, "anonymous API calls get 401"))
+                continue
             elif user is None:
                 if status != 302:
                     problems.append((endpoint, which, status, "anonymous should be sent to log-in"))
