@@ -164,6 +164,7 @@ def file_get(archive_no: str) -> FileOut:
     api_record("file.view", file=file, details={"full_id_shown": full, "pages": len(pages)})
     archivist = current_user.role_enum is Role.ARCHIVIST
     return FileOut(archive_no=file.archive_no, status=FileStatus(file.status).value, street=file.street,
-                   custody=str(file.custody), volumes_original=file.volumes_original, volumes_copy=file.volumes_copy, person=person_out(file.person),
+                   custody=str(file.custody), volumes_original=file.volumes_original, volumes_copy=file.volumes_copy,
+                   person=person_out(file.person),
                    materials=[material_out(m, scanned.get(m.id, 0)) for m in file.materials],
                    pages=[_page_out(p, archivist) for p in pages])
