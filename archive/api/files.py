@@ -20,7 +20,7 @@ from archive.catalogue.models import ArchiveFile, FileStatus, Material, Person
 from archive.catalogue.scope import may_see_full_id
 from archive.extensions import db
 from archive.idnumbers import mask_id_number
-from archive.intake.models import Page
+from archive.pages.models import Page
 from archive.roles import Role
 
 __all__ = ["FileOut", "file_in_scope"]
@@ -140,10 +140,10 @@ def material_out(material: Material, scanned: int = 0) -> MaterialOut:
 
 
 def _page_out(page: Page, archivist: bool) -> PageOut:
-    links = PageLinks(viewer=url_for("intake.viewer", page_id=page.id),
-                      image=url_for("intake.page_image", page_id=page.id),
-                      thumb=url_for("intake.page_thumb", page_id=page.id),
-                      original=url_for("intake.page_original", page_id=page.id) if archivist else None)
+    links = PageLinks(viewer=url_for("pages.viewer", page_id=page.id),
+                      image=url_for("pages.page_image", page_id=page.id),
+                      thumb=url_for("pages.page_thumb", page_id=page.id),
+                      original=url_for("pages.page_original", page_id=page.id) if archivist else None)
     return PageOut(id=page.id, position=page.position, version=page.version, material_id=page.material_id,
                    page_in_material=page.page_in_material, width=page.width, height=page.height, dpi=page.dpi,
                    links=links)

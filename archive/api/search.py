@@ -99,9 +99,9 @@ class SearchOut:
 def _hit_out(hit: Hit, q: str, full_id: bool) -> HitOut:
     if not full_id:
         hit = dataclasses.replace(hit, snippet=mask_id_numbers_in_text(hit.snippet))
-    links = HitLinks(viewer=url_for("intake.viewer", page_id=hit.page_id, q=q or None),
-                     image=url_for("intake.page_image", page_id=hit.page_id),
-                     thumb=url_for("intake.page_thumb", page_id=hit.page_id))
+    links = HitLinks(viewer=url_for("pages.viewer", page_id=hit.page_id, q=q or None),
+                     image=url_for("pages.page_image", page_id=hit.page_id),
+                     thumb=url_for("pages.page_thumb", page_id=hit.page_id))
     return HitOut(page_id=hit.page_id, position=hit.position, class_code=hit.class_code,
                   class_label=format_class_code(hit.class_code), material_seq=hit.material_seq, snippet=hit.snippet,
                   links=links)

@@ -24,7 +24,8 @@ LAYERS: list[set[str]] = [
     {"security"},                                             # every request's access check, headers, errors
     {"catalogue"},                                            # files, materials, people
     {"accounts"},                                             # users (a retiree's account names a file)
-    {"intake"},                                               # scan jobs, pages, QC
+    {"pages"},                                                # page images, the viewer, fixity
+    {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
     {"api"},                                                  # the JSON API: calls every domain's operations
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
