@@ -27,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.config import load_config
     from archive.config import validate as validate_config
     from archive.fulltext import init_app as init_fulltext
+    from archive.lending import init_app as init_lending
     from archive.oversight import init_app as init_oversight
     from archive.pages import init_app as init_pages
     from archive.scanning import init_app as init_scanning
@@ -51,6 +52,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_pages(app)
     init_scanning(app)
     init_fulltext(app)
+    init_lending(app)
     init_web(app)
     init_oversight(app)
     init_api(app)

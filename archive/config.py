@@ -132,4 +132,9 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_AUDIT_BULK_MINUTES": int(env.get("DANGAN_AUDIT_BULK_MINUTES", "10")),
         "DANGAN_AUDIT_FAILED_LOGINS": int(env.get("DANGAN_AUDIT_FAILED_LOGINS", "5")),
         "DANGAN_AUDIT_DENIED": int(env.get("DANGAN_AUDIT_DENIED", "5")),
+        # Lending: how long an approved copy can be downloaded; the largest 委托书 upload accepted.
+        "DANGAN_COPY_VALID_DAYS": int(env.get("DANGAN_COPY_VALID_DAYS", "30")),
+        "DANGAN_AUTHORISATION_MAX_MB": int(env.get("DANGAN_AUTHORISATION_MAX_MB", "10")),
+        # The office named above the seal box of copies and certificates.
+        "DANGAN_LENDING_ISSUER": env.get("DANGAN_LENDING_ISSUER", "西城区人力资源和社会保障局"),
     }

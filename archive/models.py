@@ -5,6 +5,16 @@ from __future__ import annotations
 from archive.accounts.models import AccountRequest, ApiToken, LoginFailure, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
+from archive.lending.models import (
+    CertificateTemplate,
+    Consultation,
+    ConsultingPerson,
+    LendingRequest,
+    Loan,
+    RequestMaterial,
+    RequestTransition,
+    RetireeRegistration,
+)
 from archive.pages.models import Page
 from archive.roles import Role
 from archive.scanning.models import FindingStatus, IngestJob, JobStatus, PageCheckpoint, QcFinding, SpotCheck
@@ -13,4 +23,6 @@ __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
     "AccountRequest", "ApiToken", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
+    "CertificateTemplate", "Consultation", "ConsultingPerson", "LendingRequest", "Loan", "RequestMaterial",
+    "RequestTransition", "RetireeRegistration",
 ]

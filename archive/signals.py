@@ -18,7 +18,8 @@ from __future__ import annotations
 from blinker import Namespace
 from flask import Flask, current_app
 
-__all__ = ["app_sender", "catalogue_committed", "page_notes", "pages_recorded", "storage_claims"]
+__all__ = ["app_sender", "catalogue_committed", "page_notes", "pages_recorded", "request_approved",
+           "request_transition", "storage_claims"]
 
 _signals = Namespace()
 
@@ -33,6 +34,15 @@ pages_recorded = _signals.signal("pages-recorded")
 # A command or job committed catalogue edits (files, materials, people) outside a web request,
 # which has its own after-request hook; listeners refresh what they derive from the catalogue.
 catalogue_committed = _signals.signal("catalogue-committed")
+
+# A lending request changed status (archive.lending.operations), after the commit; keywords ``request_id``,
+# ``number``, ``kind``, ``from_status``, ``to_status``.  Consultations and loans listen to open and close their
+# windows; reminders and the API's webhooks may too.
+request_transition = _signals.signal("lending-request-transition")
+
+# A lending request was approved and its document built, after the commit; keywords ``request_id``, ``number``,
+# ``kind``.
+request_approved = _signals.signal("lending-request-approved")
 
 # Questions (the receivers' return values are the answer):
 # the page viewer shows a page (keyword ``page``); receivers return a list of notes about it (QC findings).

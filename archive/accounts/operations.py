@@ -22,6 +22,7 @@ __all__ = [
     "authenticate",
     "create_user",
     "end_sessions",
+    "link_person",
     "reset_password",
     "set_active",
     "set_locale",
@@ -39,14 +40,14 @@ class AccountError(ValueError):
         self.code = code
 
 
-def _check_scope(role: Role, street: str | None, person_id: int | None) -> None:
+def _check_scope(role: Role, street: str | None, person_id: int | None, unbound: bool = False) -> None:
 
     if street is not None and street not in STREETS:
         raise AccountError("bad_street", f"unknown street {street!r}")
     if role is Role.RETIREE:
         if street is not None:
             raise AccountError("retiree_scope", "retirees have no street scope")
-        if person_id is None:
+        if person_id is None and not unbound:
             raise AccountError("retiree_person", "a retiree account must name its person")
     elif person_id is not None:
         raise AccountError("staff_person", "staff accounts are not linked to a retiree")
@@ -65,12 +66,15 @@ def create_user(
     locale: str = "zh_CN",
     must_change_password: bool = False,
     activation_pending: bool = False,
+    unbound: bool = False,
 ) -> User:
     """Create a user; raises :class:`AccountError` on a taken name or an impossible scope.
 
     ``activation_pending`` is set for accounts an administrator creates in the UI: such an
     account reads no personal data until a second person activates it (三员分立).  The shell,
-    demo data and tests create usable accounts directly.
+    demo data and tests create usable accounts directly.  ``unbound`` lets a retiree account exist
+    before it names its person: a self-registration (:mod:`archive.lending.registrations`) that an
+    archivist binds with :func:`link_person` once the identity is checked; until then it sees no file.
     """
     username = username.strip().lower()
     if not username or len(username) > 64:
@@ -78,7 +82,7 @@ def create_user(
     exists = db.session.scalar(select(func.count()).select_from(User).where(User.username == username))
     if exists:
         raise AccountError("username_taken", username)
-    _check_scope(role, street, person_id)
+    _check_scope(role, street, person_id, unbound)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -138,6 +142,17 @@ def update_user(
         user.session_version += 1  # a narrower scope takes effect at once
     db.session.flush()
     return changes
+
+
+def link_person(user: User, person_id: int) -> None:
+    """Bind a retiree account to its person (after an archivist checked the identity).
+
+    Its sessions go on: every request reads the link afresh, so the retiree's next page shows the file.
+    """
+    if user.role_enum is not Role.RETIREE:
+        raise AccountError("staff_person", "staff accounts are not linked to a retiree")
+    user.person_id = person_id
+    db.session.flush()
 
 
 def reset_password(user: User, new_password: str, *, must_change: bool) -> None:

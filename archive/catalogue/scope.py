@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, false
 
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
@@ -27,6 +27,8 @@ def may_see_full_id() -> bool:
 def scoped_files(stmt: Select[Any]) -> Select[Any]:
     """Restrict a statement over :class:`ArchiveFile` to the current user's street."""
     if current_user.role_enum is Role.RETIREE:
+        if current_user.person_id is None:  # a self-registered account not yet bound sees nothing
+            return stmt.where(false())
         return stmt.where(ArchiveFile.person_id == current_user.person_id)
     if current_user.street is not None:
         return stmt.where(ArchiveFile.street == current_user.street)

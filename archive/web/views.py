@@ -25,7 +25,7 @@ bp = Blueprint("web", __name__)
 def home() -> ResponseReturnValue:
     role = current_user.role_enum
     if role is Role.RETIREE:
-        return redirect(url_for("catalogue.my_file"))
+        return redirect(url_for("lending.my_requests"))
     context: dict[str, object] = {}
     if role in (Role.ARCHIVIST, Role.APPROVER):
         files = scoped_files(select(ArchiveFile.id)).subquery()

@@ -1,7 +1,7 @@
 """personal access tokens for the JSON API
 
 Revision ID: 0011_api_tokens
-Revises: 0008_typed_columns
+Revises: 0010_lending (was 0008_typed_columns before the merge of lending)
 Create Date: 2026-12-08 01:30:00
 
 Reviewed: hand-written.  One new table; nothing existing changes.  Only the SHA-256 of each token is stored
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_api_tokens'
-down_revision = '0008_typed_columns'
+down_revision = '0010_lending'  # 0008_typed_columns on the branch before lending was merged
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,10 @@ FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_e
                "catalogue.my_file", "scanning.file_qc", "scanning.file_qc_export", "scanning.finding_update",
                "scanning.findings_accept",
                "pages.thumbnails", "pages.viewer", "pages.page_image", "pages.page_thumb", "pages.page_original",
-               "scanning.spot_check_record"}
+               "scanning.spot_check_record",
+               "lending.my_request", "lending.my_copy", "lending.detail", "lending.prepare_request",
+               "lending.decision", "lending.page_thumb", "lending.document", "lending.close_request",
+               "lending.revoke_request", "lending.my_request_withdraw"}
 SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests
 
 
@@ -44,10 +47,13 @@ def test_every_route_is_audited(app, factory):
 
         record("seed.event")  # so that audit pages have an event and a file timeline to show
         db.session.commit()
+    lending = _fulfilled_request(app, file, users)
     missing, unnamed, anonymous = [], [], []
     endpoints = sorted((r.endpoint, r) for r in app.url_map.iter_rules() if r.endpoint not in SKIP)
     # destructive ones last
-    endpoints.sort(key=lambda item: item[0] in {"catalogue.material_delete", "accounts.logout"})
+    endpoints.sort(key=lambda item: item[0] in {"catalogue.material_delete", "accounts.logout",
+                                                "lending.revoke_request", "lending.my_request_withdraw",
+                                                "lending.close_request"})
     for endpoint, rule in endpoints:
         policy = view_policy(app.view_functions[endpoint])
         role = Role.ARCHIVIST if policy == "public" else sorted(policy, key=lambda r: r.value)[0]
@@ -56,7 +62,7 @@ def test_every_route_is_audited(app, factory):
         values = {"file_id": file.id, "material_id": material_id, "user_id": users[Role.ARCHIVIST].id,
                   "seq": 1, "archive_no": file.archive_no, "username": users[Role.ARCHIVIST].username,
                   "flag_id": 1, "fmt": "csv", "job_id": ingested["job"], "page_id": ingested["pages"][0],
-                  "finding_id": ingested["finding"], "check_id": ingested["check"],
+                  "finding_id": ingested["finding"], "check_id": ingested["check"], **lending,
                   "token_id": spare.id}
         with app.test_request_context():
             url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
@@ -85,3 +91,25 @@ def test_every_route_is_audited(app, factory):
     assert missing == [], "routes that served a request without an audit event"
     assert unnamed == [], "file routes whose event does not name the file"
     assert anonymous == [], "API calls whose events do not carry the token's user"
+
+
+def _fulfilled_request(app, file, users):  # type: ignore[no-untyped-def]
+    """A copy request of ``file`` taken to its download, and a registration waiting: the lending routes' values."""
+    from archive.accounts.models import User
+    from archive.catalogue.models import ArchiveFile
+    from archive.lending.models import CertificateTemplate, Purpose, RequestKind
+    from archive.lending.operations import create_request, decide, prepare
+    from archive.lending.registrations import register
+
+    with app.app_context():
+        row = db.session.get(ArchiveFile, file.id)
+        req = create_request(kind=RequestKind.COPY, file=row, by=db.session.get(User, users[Role.RETIREE].id),
+                             purpose=Purpose.RETIREMENT)
+        prepare(req, db.session.get(User, users[Role.ARCHIVIST].id), [row.materials[0].id])
+        decide(req, db.session.get(User, users[Role.APPROVER].id), True)
+        reg = register(name="王小明", id_number="110102195001010013", mobile="13800000000", username="walker",
+                       password="Walker#pass2020")
+        template = db.session.scalar(select(CertificateTemplate.id).limit(1))
+        db.session.commit()
+        return {"number": req.number, "token": req.download_token, "registration_id": reg.id,
+                "template_id": template}
