@@ -15,7 +15,7 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint with every endpoint module."""
-    from archive.api import files, openapi, search  # noqa: F401  (each registers its endpoints)
+    from archive.api import files, openapi, request_steps, requests, search  # noqa: F401  (they register endpoints)
     from archive.api.framework import bp
     from archive.extensions import csrf
 

@@ -27,7 +27,7 @@ from archive.extensions import db
 from archive.jsonerrors import JsonError
 from archive.roles import Role
 
-__all__ = ["ENDPOINTS", "Endpoint", "api_record", "bp", "endpoint", "refuse"]
+__all__ = ["ENDPOINTS", "Endpoint", "KeptRefusal", "api_record", "bp", "endpoint", "refuse"]
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -57,7 +57,18 @@ ENDPOINTS: list[Endpoint] = []
 def refuse(status: int, code: str | None = None, message: str | None = None,
            fields: Mapping[str, str] | None = None) -> NoReturn:
     """Stop the call with a JSON error (403s are audited as denied accesses, as for pages)."""
+    if message is None and fields:
+        from flask_babel import gettext as _
+
+        message = _("Some fields are not right; each is named in “fields”.")
     raise JsonError(status, code, message, fields)
+
+
+class KeptRefusal(JsonError):
+    """A refusal after which what the operation wrote stays, unlike other refusals, whose changes roll back.
+
+    E.g. a copy found expired: the expiry and the refused download stay on record.
+    """
 
 
 def api_record(action: str, **kwargs: Any) -> None:
@@ -86,14 +97,16 @@ def _not_json() -> str:
 
 def _refused_after_start(exc: JsonError) -> None:
     """A view refused: drop what it flushed and the events of it, and record the refusal instead."""
-    db.session.rollback()
-    g.pop("audit_events", None)
+    if not isinstance(exc, KeptRefusal):
+        db.session.rollback()
+        g.pop("audit_events", None)
     if exc.code == 403:
         return  # the error handler records the denied access (record_denied), as for every 403
     record("api.refused", outcome="not_found" if exc.code == 404 else "failed", target_type="endpoint",
            target_id=request.endpoint or "",
            details={"status": exc.code, "code": exc.error_code, "fields": sorted(exc.fields), "via": "api",
                     "method": request.method, "path": request.path[:500],
+                    "query": request.query_string.decode("utf-8", "replace")[:500],
                     **({"token": g.api_token_id} if g.get("api_token_id") else {})})
 
 

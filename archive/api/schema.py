@@ -3,7 +3,7 @@
 The endpoints take and return such dataclasses (:mod:`archive.api.framework`), and the OpenAPI
 document is made from the same classes (:func:`schema_of`), so what is checked, what is sent and what
 is published cannot drift apart.  Supported field types: ``str``, ``int``, ``float``, ``bool``,
-``datetime``/``date`` (ISO strings), ``Literal[...]`` of strings, ``list[T]``, ``dict[str, T]``,
+``datetime``/``date`` (ISO strings), ``Literal[...]`` of strings, string enums, ``list[T]``, ``dict[str, T]``,
 ``T | None`` and nested dataclasses.  Limits come from :func:`prop`.  A dataclass may define
 ``check(self) -> dict[str, str]`` for rules across its fields (field name → message).
 
@@ -143,6 +143,12 @@ def _parse_value(tp: Any, value: Any, path: str, errors: dict[str, str], rules: 
     if dataclasses.is_dataclass(tp):
         return _parse_object(typing.cast(type, tp), value, path, errors)
     origin = get_origin(tp)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        values = [m.value for m in tp]
+        if not isinstance(value, str) or value not in values:
+            errors[path] = _("must be one of: %(values)s", values=", ".join(values))
+            return None
+        return tp(value)
     if origin is Literal:
         allowed = get_args(tp)
         if value not in allowed:
@@ -159,6 +165,15 @@ def _parse_value(tp: Any, value: Any, path: str, errors: dict[str, str], rules: 
             return None
         (item,) = get_args(tp)
         return [_parse_value(item, v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            errors[path] = _("must be a JSON object")
+            return None
+        if rules.max_items is not None and len(value) > rules.max_items:
+            errors[path] = _("must have at most %(n)d items", n=rules.max_items)
+            return None
+        _key, item = get_args(tp)
+        return {str(k): _parse_value(item, v, _join(path, str(k)), errors) for k, v in value.items()}
     if tp is str:
         if not isinstance(value, str):
             errors[path] = _("must be a string")
@@ -251,7 +266,9 @@ def _schema(tp: Any, components: dict[str, Any], rules: Rules) -> dict[str, Any]
         return {"$ref": f"#/components/schemas/{name}"}
     origin = get_origin(tp)
     out: dict[str, Any]
-    if origin is Literal:
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        out = {"type": "string", "enum": [m.value for m in tp]}
+    elif origin is Literal:
         out = {"type": "string", "enum": list(get_args(tp))}
     elif origin is list:
         out = {"type": "array", "items": schema_of(get_args(tp)[0], components)}
@@ -261,6 +278,8 @@ def _schema(tp: Any, components: dict[str, Any], rules: Rules) -> dict[str, Any]
             out["maxItems"] = rules.max_items
     elif origin is dict:
         out = {"type": "object", "additionalProperties": schema_of(get_args(tp)[1], components)}
+        if rules.max_items is not None:
+            out["maxProperties"] = rules.max_items
     elif tp is str:
         out = {"type": "string"}
         if rules.min_length is not None:
