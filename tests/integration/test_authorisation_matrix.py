@@ -74,6 +74,12 @@ EXPECTED: dict[str, set[Role] | str] = {
     "api.openapi_json": "public",
     "api.file_get": {A, P},
     "api.search": {A, P},
+    "api.request_create": {R, A},
+    "api.request_list": {R, A, P},
+    "api.request_get": {R, A, P},
+    "api.request_prepare": {A},
+    "api.request_decision": {P},
+    "api.request_copy": {R},
 }
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.
@@ -138,8 +144,23 @@ def world(app, factory):
         "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
         "own_ingest": factory.ingested(own), "other_ingest": factory.ingested(other), "flag_id": flag_id,
-        "tokens": _tokens(app, users),
+        "tokens": _tokens(app, users), "own_request": _request_of(app, own, users["retiree"]),
     }
+
+
+def _request_of(app, file, retiree):
+    """A copy request the retiree made about their own file (the API's request routes address it)."""
+    from archive.accounts.models import User
+    from archive.catalogue.models import ArchiveFile
+    from archive.extensions import db
+    from archive.lending.models import Purpose, RequestKind
+    from archive.lending.operations import create_request
+
+    with app.app_context():
+        req = create_request(kind=RequestKind.COPY, file=db.session.get(ArchiveFile, file.id),
+                             by=db.session.get(User, retiree.id), purpose=Purpose.RETIREMENT)
+        db.session.commit()
+        return req.number
 
 
 def _tokens(app, users):
@@ -169,7 +190,7 @@ def _url(app, endpoint, world, which):
     extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": world["flag_id"],
              "fmt": "csv",
              "job_id": ingested["job"], "page_id": ingested["pages"][0], "finding_id": ingested["finding"],
-             "check_id": ingested["check"], "token_id": world["tokens"]["spare"]}
+             "check_id": ingested["check"], "token_id": world["tokens"]["spare"], "number": world["own_request"]}
     values.update({k: v for k, v in extra.items() if k in rule.arguments})
     with app.test_request_context():
         from flask import url_for
