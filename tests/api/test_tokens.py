@@ -157,3 +157,21 @@ def test_admin_lists_and_revokes_tokens_on_the_user_page(app, factory, api):
     archivist = app.test_client()
     login(archivist, other.username)
     assert archivist.post(url, data={"csrf_token": csrf_token(archivist, "/account/password")}).status_code == 403
+
+
+def test_the_token_list_speaks_english_to_an_english_admin(app, factory):
+    import re
+
+    admin = factory.user(Role.ADMIN)
+    user = factory.user(Role.ARCHIVIST)
+    make_token(app, user, "平台接口")
+    with app.app_context():
+        db.session.get(User, admin.id).locale = "en"
+        db.session.commit()
+    client = app.test_client()
+    login(client, admin.username)
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    section = page[page.index('data-testid="api-tokens"'):]
+    section = section[:section.index("</section>")].replace("平台接口", "")  # the token's name is the admin's data
+    assert "API access tokens" in section and "Revoke" in section
+    assert re.findall(r"[\u4e00-\u9fff]", section) == []
