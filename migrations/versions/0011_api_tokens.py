@@ -1,7 +1,8 @@
 """personal access tokens for the JSON API
 
 Revision ID: 0011_api_tokens
-Revises: 0010_lending (was 0008_typed_columns before the merge of lending)
+Revises: 0009_finding_texts, 0010_lending (on this branch it joins main's and lending's heads; the lead
+ re-chains it: its own down_revision was 0008_typed_columns)
 Create Date: 2026-12-08 01:30:00
 
 Reviewed: hand-written.  One new table; nothing existing changes.  Only the SHA-256 of each token is stored
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_api_tokens'
-down_revision = '0010_lending'  # 0008_typed_columns on the branch before lending was merged
+# Joins the two heads this branch merged (main's 0009, lending's 0010); given as 0008_typed_columns.
+down_revision = ('0009_finding_texts', '0010_lending')
 branch_labels = None
 depends_on = None
 
