@@ -3,7 +3,9 @@
 Each step calls the lending operation that the request's pages call (:func:`~archive.lending.operations.prepare`,
 :func:`~archive.lending.operations.decide`, :func:`~archive.lending.operations.open_copy`); the operation checks
 the rules and records the event.  What this module adds is the API's way of naming materials: by the
-目录's 类号 in any spelling the catalogue import accepts (``9-2``, ``九-2``, ``一``) and 序号, or by id.
+目录's 类号 in any spelling the catalogue import accepts (``9-2``, ``九-2``, ``一``) and 序号, or by id (looked up
+by the lending domain's :func:`~archive.lending.lookup.resolve_materials`; the body's check reports a 类号 that
+is not understood with the catalogue's own message).
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ from dataclasses import dataclass
 from flask import Response
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from archive.api.framework import KeptRefusal, endpoint, refuse
 from archive.api.requests import RequestOut, lending_refused, load_request, request_out
 from archive.api.schema import prop
 from archive.catalogue.classes import InvalidClassLabel, parse_class_label
-from archive.catalogue.models import Material
 from archive.extensions import db
 from archive.lending.certificates import EDITABLE
+from archive.lending.lookup import resolve_materials
 from archive.lending.models import CertificateTemplate, LendingRequest, RequestKind
 from archive.lending.operations import decide, open_copy, prepare
 from archive.lending.rules import LendingError, message
@@ -90,23 +91,16 @@ class DecisionIn:
 
 
 def _material_ids(req: LendingRequest, refs: list[MaterialRef]) -> list[int]:
-    """The ids of the named materials; a 类号/序号 that is not in this file's catalogue is a field error."""
+    """The ids of the named materials, found by the lending domain's lookup; each one it refuses is named."""
     ids, problems = [], {}
     for n, ref in enumerate(refs):
-        if ref.id is not None:
-            ids.append(ref.id)  # the operation refuses ids of other files (foreign_material)
-            continue
-        class_no, subclass = parse_class_label(ref.class_label)
-        material_id = db.session.scalar(select(Material.id).where(
-            Material.file_id == req.file_id, Material.class_no == class_no, Material.subclass == subclass,
-            Material.seq == ref.seq))
-        if material_id is None:
-            problems[f"materials[{n}]"] = _("this file's catalogue has no material %(label)s / %(seq)s",
-                                            label=ref.class_label, seq=ref.seq)
-        else:
-            ids.append(material_id)
+        try:
+            ids += resolve_materials(req.file, [ref.id if ref.id is not None else {"class": ref.class_label,
+                                                                                  "seq": ref.seq}])
+        except LendingError:
+            problems[f"materials[{n}]"] = _("this file's catalogue has no such material")
     if problems:
-        refuse(400, "invalid_body", fields=problems)
+        refuse(400, "foreign_material", fields=problems)
     return ids
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from archive.api.files import file_in_scope
 from archive.api.framework import api_record, endpoint, refuse
 from archive.api.schema import prop
-from archive.catalogue.classes import InvalidClassLabel, format_class, parse_class_label
+from archive.catalogue.classes import InvalidClassLabel, parse_class_label
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.lending.models import Delivery, LendingRequest, Purpose, RequestKind, RequestStatus
@@ -104,13 +104,14 @@ class Created:
 
 @dataclass(frozen=True)
 class ChosenMaterial:
-    """A material the archivist chose for the request, in the order of the cover sheet."""
+    """A material the archivist chose, as it was when chosen (the catalogue may change later)."""
 
-    material_id: int
     title: str
     position: int = prop(description="序号 on the cover sheet.")
-    class_label: str = prop(name="class", description="类号: 九-2.")
-    seq: int = prop(description="序号 in the class.")
+    label: str = prop(description="类号 and 序号 as printed on the cover sheet: 九-2-3.")
+    formed: str | None = prop(description="材料形成时间.")
+    pages: int | None = prop(description="页数 as catalogued.")
+    material_id: int | None = prop(description="The catalogue row; null once it was removed from the catalogue.")
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,8 @@ def request_out(req: LendingRequest) -> RequestOut:
     """The answer for ``req``; the download link only for its requester, while the copy is downloadable."""
     downloadable = (req.requester_id == current_user.id and req.status_enum is RequestStatus.FULFILLED
                     and req.delivery == Delivery.DOWNLOAD and bool(req.output_key) and req.download_token is not None)
-    materials = [ChosenMaterial(position=rm.position, material_id=rm.material_id,
-                                class_label=format_class(rm.material.class_no, rm.material.subclass),
-                                seq=rm.material.seq, title=rm.material.title) for rm in req.materials]
+    materials = [ChosenMaterial(position=rm.position, material_id=rm.material_id, label=rm.label, title=rm.title,
+                                formed=rm.formed, pages=rm.pages) for rm in req.materials]
     return RequestOut(number=req.number, kind=RequestKind(req.kind), status=req.status_enum,
                       archive_no=req.file.archive_no, purpose=Purpose(req.purpose), purpose_text=req.purpose_text,
                       wanted=req.wanted, wanted_classes=list(req.wanted_classes or []),

@@ -87,7 +87,7 @@ def test_a_copy_from_request_to_download_and_expiry(app, api, world):
     assert prepared.status_code == 200, prepared.get_json()
     body = prepared.get_json()
     assert body["status"] == "in_review" and body["handler"]
-    assert [(m["class"], m["seq"]) for m in body["materials"]] == [("九-2", 1), ("一", 1)]
+    assert [(m["label"], m["position"]) for m in body["materials"]] == [("九-2-1", 1), ("一-1", 2)]
     again = _call(api, world, "archivist", "POST", f"/requests/{number}/prepare", {"materials": [{"id": 1}]})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_submitted"
 

@@ -184,3 +184,21 @@ def test_certificate_template_and_request(app, world, factory):
         token_ = req.download_token
     pdf = client_for(app, world.retiree).get(f"/my/requests/{number}/copy/{token_}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_materials_by_class_and_seq(app, world):
+    """The JSON API names materials as the catalogue does: 类号 in any spelling and 序号, or ids."""
+    import pytest
+
+    from archive.catalogue.models import ArchiveFile
+    from archive.lending.lookup import resolve_materials
+    from archive.lending.rules import LendingError
+
+    with app.app_context():
+        file = db.session.get(ArchiveFile, world.file.id)
+        first, second = file.materials[0].id, file.materials[1].id
+        assert resolve_materials(file, [{"class": "一", "seq": 2}, {"class": "1", "seq": 1}, second]) == \
+            [second, first, second]
+        for bad in ([{"class": "十一", "seq": 1}], [{"class": "1", "seq": 99}], [{"seq": 1}], [10 ** 9]):
+            with pytest.raises(LendingError):
+                resolve_materials(file, bad)
