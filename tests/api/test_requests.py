@@ -88,7 +88,8 @@ def test_a_copy_from_request_to_download_and_expiry(app, api, world):
     body = prepared.get_json()
     assert body["status"] == "in_review" and body["handler"]
     assert [(m["label"], m["position"]) for m in body["materials"]] == [("九-2-1", 1), ("一-1", 2)]
-    again = _call(api, world, "archivist", "POST", f"/requests/{number}/prepare", {"materials": [{"id": 1}]})
+    again = _call(api, world, "archivist", "POST", f"/requests/{number}/prepare",
+                  {"materials": [{"id": world["mine"].materials[0].id}]})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_submitted"
 
     decided = _call(api, world, "approver", "POST", f"/requests/{number}/decision", {"decision": "approve"})
