@@ -21,6 +21,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI and error pages."""
     from archive import cli, database, i18n, request_audit, security
     from archive.accounts import init_app as init_accounts
+    from archive.api import init_app as init_api
     from archive.catalogue import init_app as init_catalogue
     from archive.config import instance_path as configured_instance_path
     from archive.config import load_config
@@ -54,6 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_lending(app)
     init_web(app)
     init_oversight(app)
+    init_api(app)
     request_audit.init_app(app)  # registered last, so its after-request hook runs first
     cli.init_app(app)
     from archive.demo.cli import demo_command

@@ -16,9 +16,14 @@ from flask_login import current_user
 
 from archive.roles import Role
 
-__all__ = ["ensure_street", "is_public_endpoint", "public", "requires", "view_policy"]
+__all__ = ["API_PREFIX", "ensure_street", "is_api_path", "is_api_request", "is_public_endpoint", "public", "requires",
+           "view_policy"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The JSON API's URLs.  Under this prefix a request authenticates by its bearer token only (never by the
+# session cookie, so the API needs no CSRF token) and every answer, errors included, is JSON.
+API_PREFIX = "/api/v1"
 
 _ROLES_ATTR = "_dangan_roles"
 _PUBLIC_ATTR = "_dangan_public"
@@ -59,3 +64,15 @@ def ensure_street(street: str | None) -> None:
     """Abort with 403 unless the current user's scope covers ``street``."""
     if not current_user.may_see_street(street):
         abort(403)
+
+
+def is_api_path(path: str) -> bool:
+    """True for a URL path of the JSON API."""
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
+def is_api_request() -> bool:
+    """True inside a request to the JSON API (by path, so unknown URLs under it get JSON 404s too)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and is_api_path(request.path)

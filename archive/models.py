@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.accounts.models import AccountRequest, LoginFailure, User, UserRelative
+from archive.accounts.models import AccountRequest, ApiToken, LoginFailure, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 from archive.lending.models import (
@@ -21,7 +21,7 @@ from archive.scanning.models import FindingStatus, IngestJob, JobStatus, PageChe
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
-    "AccountRequest", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
+    "AccountRequest", "ApiToken", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
     "CertificateTemplate", "Consultation", "ConsultingPerson", "LendingRequest", "Loan", "RequestMaterial",
     "RequestTransition", "RetireeRegistration",

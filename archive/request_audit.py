@@ -44,7 +44,9 @@ def _finish(response: Any) -> Any:
         elif not authenticated and (request.endpoint is None or is_public_endpoint(request.endpoint)):
             pass  # the log-in page itself, health checks, unknown URLs of anonymous visitors
         elif not authenticated:
-            record("access.denied", outcome="denied", details=_request_details(reason="not logged in"))
+            # An API call says why its token was refused (unknown, revoked, disabled account), never the token.
+            record("access.denied", outcome="denied",
+                   details=_request_details(reason=g.get("auth_refusal") or "not logged in"))
         else:
             outcome = "ok" if response.status_code < 400 else ("not_found" if response.status_code == 404
                                                                  else "failed")
@@ -63,6 +65,8 @@ def _request_details(**extra: Any) -> dict[str, Any]:
         details["query"] = request.query_string.decode("utf-8", "replace")[:500]
     if g.get("client_request_id"):
         details["client_request_id"] = g.client_request_id
+    if g.get("api_token_id"):
+        details["token"] = g.api_token_id  # which of the user's access tokens made the call
     return details
 
 

@@ -11,19 +11,41 @@ import logging
 from typing import Any
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from archive.access import view_policy
+from archive.access import is_api_path, is_api_request, view_policy
 from archive.audit import record
 from archive.extensions import csrf, db
+from archive.jsonerrors import JsonError, json_error_response
 from archive.request_audit import record_denied, recover_after_error
 
 __all__ = ["init_app"]
 
 log = logging.getLogger(__name__)
+
+class _SessionsOutsideTheApi(SecureCookieSessionInterface):
+    """The session cookie is neither read nor written under the API's prefix.
+
+    An API call authenticates by its bearer token alone, so a browser's cookie sent along (by a page
+    of another site, say) cannot act for its user: that is why the API needs no CSRF token.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if is_api_path(request.path):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        from flask import request
+
+        if is_api_path(request.path):
+            return None
+        return super().save_session(app, session, response)
+
 
 def _enforce() -> Any:
     if request.endpoint is None:
@@ -36,13 +58,21 @@ def _enforce() -> Any:
     policy = view_policy(view) if view else None
     if policy == "public":
         return None
+    api = is_api_request()
     if not current_user.is_authenticated:
+        if api:  # no log-in page to send a program to: 401, and the bearer token is the only way in
+            abort(401)
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if policy is None:
         log.error("view %s declares no access policy; refused", request.endpoint)
         abort(403)
     if current_user.role_enum not in policy:
         abort(403)
+    if api and (current_user.must_change_password or current_user.activation_pending):
+        # The pages below would send the user to change the password or wait for activation; a program
+        # cannot, and until then the account reads nothing (三员分立), through the API neither.
+        raise JsonError(403, "account_not_ready", _("This account must change its password or be activated "
+                                                    "by an approver before it can use the API."))
     if current_user.must_change_password and request.endpoint not in _ACCOUNT_ONLY:
         flash(_("Please choose a new password before you continue."), "warning")
         return redirect(url_for("accounts.password"))
@@ -83,6 +113,8 @@ def _reject_nul() -> Any:
     log.warning("refused a request with a NUL byte: %s %r", request.method, request.path[:200])
     _audit_safely(audit)
     message = _("The request contains a character that is not allowed (a NUL byte).")
+    if is_api_request():
+        return json_error_response(400, message, code="nul_byte")
     return render_template("error.html", code=400, message=message), 400
 
 
@@ -121,7 +153,11 @@ def _error_page(exc: HTTPException) -> Any:
     code = exc.code or 500
     if code == 403:
 
-        _audit_safely(record_denied, "forbidden")
+        _audit_safely(record_denied, "forbidden" if not isinstance(exc, JsonError) else exc.error_code)
+    if is_api_request():
+        if isinstance(exc, JsonError):
+            return json_error_response(code, exc.description, code=exc.error_code, fields=exc.fields)
+        return json_error_response(code)
     messages = {
         400: _("The request could not be understood."),
         403: _("You do not have permission to see this page."),
@@ -136,6 +172,8 @@ def _error_page(exc: HTTPException) -> Any:
 def _csrf_error(exc: CSRFError) -> Any:
 
     _audit_safely(record_denied, f"csrf: {exc.description}")
+    if is_api_request():  # not reached while the API is exempt from CSRF (it reads no cookie); kept as JSON
+        return json_error_response(400, exc.description, code="csrf")
     return (
         render_template(
             "error.html", code=400, message=_("The form has expired. Please go back, reload and try again.")
@@ -150,11 +188,14 @@ def _unexpected(exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
 
     _audit_safely(recover_after_error)
+    if is_api_request():  # never a traceback, never an HTML page to a program
+        return json_error_response(500)
     return render_template("error.html", code=500, message=_("Something went wrong. The error has been logged.")), 500
 
 
 def init_app(app: Flask) -> None:
     """Register the policy hook, the headers and the error pages."""
+    app.session_interface = _SessionsOutsideTheApi()
     app.before_request(_reject_nul)  # first: nothing below may see a NUL byte
     csrf.init_app(app)
     app.before_request(_enforce)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Request, g, request
 
+from archive.access import is_api_request
 from archive.accounts.models import User
 from archive.extensions import db, login_manager
 from archive.roles import Role
@@ -22,6 +23,10 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_key: str) -> User | None:
+        if is_api_request():
+            # The session cookie never authenticates an API call (so the API needs no CSRF token):
+            # whatever the cookie says, the user is the bearer token's, or nobody.
+            return _api_user()
         try:
             user_id, version = (int(part) for part in user_key.split(":", 1))
         except ValueError:
@@ -31,6 +36,10 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
+    @login_manager.request_loader
+    def _load_from_request(_request: Request) -> User | None:
+        return _api_user() if is_api_request() else None
+
     @app.context_processor
     def _role_label() -> dict[str, object]:
         from archive.accounts.forms import ROLE_LABELS
@@ -39,3 +48,17 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
+
+
+def _api_user() -> User | None:
+    """The user of this API request's bearer token, looked up once per request (None when refused)."""
+    if "api_user" not in g:
+        from archive.accounts.tokens import authenticate_bearer
+
+        user, token, outcome = authenticate_bearer(request.headers.get("Authorization"))
+        g.api_user = user
+        if token is not None and user is not None:
+            g.api_token_id = token.id
+        if outcome != "ok":
+            g.auth_refusal = f"token {outcome}" + (f" (token {token.id})" if token is not None else "")
+    return g.api_user  # type: ignore[no-any-return]

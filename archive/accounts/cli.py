@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -106,3 +108,52 @@ def enable(username):  # type: ignore[no-untyped-def]
     record("user.enable", target_type="user", target_id=user.id)
     db.session.commit()
     click.echo(f"{username} enabled")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for, e.g. 政务服务平台 (shown in the user admin page).")
+def token(username, name):  # type: ignore[no-untyped-def]
+    """Make a personal access token for the JSON API and print it (once: only its hash is kept)."""
+    from archive.accounts.tokens import create_token
+
+    user = _user(username)
+    if not user.active:
+        raise click.ClickException(f"{user.username} is disabled")
+    row, secret = create_token(user, name, by=f"cli:{os.environ.get('USER', 'system')}")
+    db.session.commit()
+    click.echo(secret)
+    click.echo(f"token {row.id} ({row.prefix}…) for {user.username} ({user.role}, {user.street or 'district'}); "
+               "keep it secret: it is not shown again", err=True)
+
+
+@users_cli.command("tokens")
+@click.argument("username")
+def tokens(username):  # type: ignore[no-untyped-def]
+    """List a user's access tokens (never the tokens themselves)."""
+    from archive.accounts.tokens import tokens_of
+
+    for row in tokens_of(_user(username)):
+        state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+        click.echo(f"{row.id:5} {row.prefix}…  {row.name or '-':20} {state:24} {used}")
+
+
+@users_cli.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id", type=int)
+def revoke_token_command(username, token_id):  # type: ignore[no-untyped-def]
+    """Revoke one of a user's access tokens: calls made with it get 401 from now on."""
+    from archive.accounts.models import ApiToken
+    from archive.accounts.tokens import revoke_token
+
+    user = _user(username)
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise click.ClickException(f"{user.username} has no token {token_id}")
+    try:
+        revoke_token(row, by=f"cli:{os.environ.get('USER', 'system')}")
+    except AccountError as exc:
+        raise click.ClickException("already revoked") from exc
+    db.session.commit()
+    click.echo(f"token {row.id} of {user.username} revoked")

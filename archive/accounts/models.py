@@ -148,3 +148,34 @@ class UserRelative(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserRelative {self.user_id} {self.relation}>"
+
+
+class ApiToken(db.Model):
+    """A personal access token for the JSON API (``Authorization: Bearer dgn_…``).
+
+    Only the SHA-256 of the token is kept: the token itself is shown once, when it is made, and cannot be
+    read back.  ``prefix`` (the first characters, ``dgn_`` and a few of the secret) names it in lists and
+    narrows the lookup; the hash decides.  A revoked token stays listed, with when and by whom.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.prefix}… user={self.user_id}{' revoked' if self.revoked_at else ''}>"

@@ -32,11 +32,12 @@ from archive.accounts.forms import (
     ResetPasswordForm,
     UserForm,
 )
-from archive.accounts.models import AccountRequest, User
+from archive.accounts.models import AccountRequest, ApiToken, User
 from archive.accounts.operations import (
     AccountError,
 )
 from archive.accounts.passwords import hash_password, verify_password
+from archive.accounts.tokens import revoke_token, tokens_of
 from archive.audit import record
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
@@ -252,8 +253,30 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             flash(_("Changes saved."), "success")
             return redirect(url_for("accounts.users"))
     return render_template(
-        "accounts/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(), confirm=ConfirmForm()
+        "accounts/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(), confirm=ConfirmForm(),
+        tokens=tokens_of(user),
     )
+
+
+@bp.route("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Role.ADMIN)
+def token_revoke(user_id: int, token_id: int) -> ResponseReturnValue:
+    """Revoke one of a user's API access tokens (making them is ``dangan users token``: shown once)."""
+    user = _user_or_404(user_id)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        revoke_token(token, by=_admin().username)
+    except AccountError:
+        db.session.rollback()
+        flash(_("This token was already revoked."), "info")
+    else:
+        flash(_("Token %(prefix)s… revoked: programs using it are refused from now on.", prefix=token.prefix),
+              "success")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])

@@ -198,6 +198,25 @@ ENDPOINT_LABELS = {
 ENDPOINT_LABELS.update({f"intake.{name.split('.', 1)[1]}": label for name, label in list(ENDPOINT_LABELS.items())
                         if name.split(".", 1)[0] in ("scanning", "pages")})
 
+# The JSON API and its access tokens (archive/api, archive/accounts/tokens.py).
+ACTION_LABELS.update({
+    "token.create": _l("Made an API access token"),
+    "token.revoke": _l("Revoked an API access token"),
+    "api.refused": _l("API call refused"),
+})
+ENDPOINT_LABELS.update({
+    "accounts.token_revoke": _l("API token revocation"),
+    "api.openapi_json": _l("API description (OpenAPI)"),
+    "api.file_get": _l("API: file"),
+    "api.search": _l("API: search"),
+    "api.request_create": _l("API: new request"),
+    "api.request_list": _l("API: request list"),
+    "api.request_get": _l("API: request"),
+    "api.request_prepare": _l("API: request preparation"),
+    "api.request_decision": _l("API: request decision"),
+    "api.request_copy": _l("API: copy download"),
+})
+
 
 def _label(labels: dict[str, object], code: str) -> str:
     label = labels.get(code)

@@ -34,13 +34,21 @@ def test_every_route_is_audited(app, factory):
     material_id = file.materials[0].id
     ingested = factory.ingested(file)
     users = {role: factory.user(role, person=file.person if role is Role.RETIREE else None) for role in Role}
+    # the JSON API takes a bearer token, never the session cookie: each role's user gets one
+    from archive.accounts.tokens import create_token
+
+    with app.app_context():
+        tokens = {role: create_token(db.session.get(type(user), user.id), "walk", by="test") for role, user in
+                  users.items()}
+        spare, _ = create_token(tokens[Role.ARCHIVIST][0].user, "to revoke", by="test")  # the admin revokes it
+        db.session.commit()
     with app.app_context():
         from archive.audit import record
 
         record("seed.event")  # so that audit pages have an event and a file timeline to show
         db.session.commit()
     lending = _fulfilled_request(app, file, users)
-    missing, unnamed = [], []
+    missing, unnamed, anonymous = [], [], []
     endpoints = sorted((r.endpoint, r) for r in app.url_map.iter_rules() if r.endpoint not in SKIP)
     # destructive ones last
     endpoints.sort(key=lambda item: item[0] in {"catalogue.material_delete", "accounts.logout",
@@ -54,10 +62,15 @@ def test_every_route_is_audited(app, factory):
         values = {"file_id": file.id, "material_id": material_id, "user_id": users[Role.ARCHIVIST].id,
                   "seq": 1, "archive_no": file.archive_no, "username": users[Role.ARCHIVIST].username,
                   "flag_id": 1, "fmt": "csv", "job_id": ingested["job"], "page_id": ingested["pages"][0],
-                  "finding_id": ingested["finding"], "check_id": ingested["check"], **lending}
+                  "finding_id": ingested["finding"], "check_id": ingested["check"], **lending,
+                  "token_id": spare.id}
         with app.test_request_context():
             url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
-        if "GET" in rule.methods:
+        if rule.rule.startswith("/api/"):
+            headers = {"Authorization": f"Bearer {tokens[role][1]}"}
+            response = (client.get(url, headers=headers) if "GET" in rule.methods
+                        else client.post(url, headers=headers, json={}))
+        elif "GET" in rule.methods:
             response = client.get(url)
         else:
             token = csrf_token(client, "/account/password")
@@ -73,8 +86,11 @@ def test_every_route_is_audited(app, factory):
             missing.append((endpoint, response.status_code))
         elif endpoint in FILE_ROUTES and not any(e.file_id == file.id for e in found):
             unnamed.append((endpoint, [e.action for e in found]))
+        if rule.rule.startswith("/api/") and any(e.username != users[role].username for e in found):
+            anonymous.append((endpoint, [(e.action, e.username) for e in found]))  # not the token's user
     assert missing == [], "routes that served a request without an audit event"
     assert unnamed == [], "file routes whose event does not name the file"
+    assert anonymous == [], "API calls whose events do not carry the token's user"
 
 
 def _fulfilled_request(app, file, users):  # type: ignore[no-untyped-def]

@@ -71,6 +71,16 @@ EXPECTED: dict[str, set[Role] | str] = {
     "pages.page_original": {A},
     "pages.correct": {A},
     "fulltext.search": {A, P},
+    "accounts.token_revoke": {D},
+    "api.openapi_json": "public",
+    "api.file_get": {A, P},
+    "api.search": {A, P},
+    "api.request_create": {R, A},
+    "api.request_list": {R, A, P},
+    "api.request_get": {R, A, P},
+    "api.request_prepare": {A},
+    "api.request_decision": {P},
+    "api.request_copy": {R},
     "lending.register_page": "public",
     "lending.my_requests": {R},
     "lending.new_request": {R},
@@ -110,6 +120,7 @@ FILE_SCOPED = {
     "catalogue.material_edit",
     "catalogue.material_delete",
     "catalogue.material_move",
+    "api.file_get",
     # a request names its file: staff of another street get 403 (the retiree's own routes answer 404 for
     # somebody else's request, whether it exists or not: tests/lending)
     "lending.detail", "lending.prepare_request", "lending.decision", "lending.close_request",
@@ -164,6 +175,7 @@ def world(app, factory):
         "lending": lending, "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
         "own_ingest": own_ingest, "other_ingest": other_ingest, "flag_id": flag_id,
+        "tokens": _tokens(app, users),
     }
 
 
@@ -204,6 +216,20 @@ def _fulfilled(app, factory, file, retiree, approver):  # type: ignore[no-untype
                 "template_id": template}
 
 
+def _tokens(app, users):
+    """The JSON API takes bearer tokens, not the session: one per user, and a spare one for the admin to revoke."""
+    from archive.accounts.models import User
+    from archive.accounts.tokens import create_token
+    from archive.extensions import db
+
+    with app.app_context():
+        tokens = {who: create_token(db.session.get(User, user.id), "matrix", by="test")[1]
+                  for who, user in users.items()}
+        tokens["spare"] = create_token(db.session.get(User, users["archivist-street"].id), "spare", by="test")[0].id
+        db.session.commit()
+    return tokens
+
+
 def _url(app, endpoint, world, which):
     values = {}
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
@@ -217,7 +243,7 @@ def _url(app, endpoint, world, which):
     extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": world["flag_id"],
              "fmt": "csv",
              "job_id": ingested["job"], "page_id": ingested["pages"][0], "finding_id": ingested["finding"],
-             "check_id": ingested["check"], **world["lending"][which]}
+             "check_id": ingested["check"], "token_id": world["tokens"]["spare"], **world["lending"][which]}
     values.update({k: v for k, v in extra.items() if k in rule.arguments})
     with app.test_request_context():
         from flask import url_for
@@ -242,7 +268,11 @@ def test_route_role_scope_matrix(app, world, who):
             continue  # logging out would end the walk; log-in is covered in test_accounts
         for which in ("own", "other") if endpoint in FILE_SCOPED else ("own",):
             url, methods = _url(app, endpoint, world, which)
-            if "GET" in methods:
+            if url.startswith("/api/"):
+                headers = {"Authorization": f"Bearer {world['tokens'][who]}"} if user is not None else {}
+                response = client.open(url, method=sorted(methods - {"HEAD", "OPTIONS"})[0], headers=headers,
+                                       json={} if "GET" not in methods else None)
+            elif "GET" in methods:
                 response = client.get(url)
             else:
                 response = client.post(url, data={"csrf_token": token, "direction": "up", "active": "1",
@@ -252,6 +282,10 @@ def test_route_role_scope_matrix(app, world, who):
             status = response.status_code
             if expected == "public":
                 allowed = True
+            elif user is None and url.startswith("/api/"):
+                if status != 401:
+                    problems.append((endpoint, which, status, "anonymous API calls get 401"))
+                continue
             elif user is None:
                 if status != 302:
                     problems.append((endpoint, which, status, "anonymous should be sent to log-in"))

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # in the core and the composition root; the domains of one layer (web, demo, oversight) may not.
 LAYERS: list[set[str]] = [
     {"extensions", "timeutil", "i18n", "geo", "formutil", "pagination", "spreadsheets", "objects", "routing",
-     "config", "idnumbers", "roles", "signals", "access", "boundary", "messages", "coltypes"},   # core: no domain
+     "config", "idnumbers", "roles", "signals", "access", "boundary", "messages", "coltypes",
+     "jsonerrors"},   # core: no domain
     {"audit"},                                                # the recorder: every domain writes events
     {"request_audit"},                                        # every request's id and fallback event
     {"security"},                                             # every request's access check, headers, errors
@@ -27,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
     {"lending"},                                              # requests, copies, certificates, approvals
+    {"api"},                                                  # the JSON API: calls every domain's operations
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
 ]
