@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.fulltext import init_app as init_fulltext
     from archive.intake import init_app as init_intake
     from archive.oversight import init_app as init_oversight
+    from archive.transfers import init_app as init_transfers
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
@@ -48,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_catalogue(app)
     init_intake(app)
     init_fulltext(app)
+    init_transfers(app)
     init_web(app)
     init_oversight(app)
     request_audit.init_app(app)  # registered last, so its after-request hook runs first

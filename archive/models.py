@@ -7,9 +7,17 @@ from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
 from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding, SpotCheck
 from archive.roles import Role
+from archive.transfers.models import (
+    Relation,
+    RosterEntry,
+    Storeroom,
+    Transfer,
+    TransferBatch,
+)
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
     "AccountRequest", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
+    "Relation", "RosterEntry", "Storeroom", "Transfer", "TransferBatch",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from blinker import Namespace
 
-__all__ = ["catalogue_committed", "pages_recorded"]
+__all__ = ["catalogue_committed", "file_transferred", "pages_recorded"]
 
 _signals = Namespace()
 
@@ -23,3 +23,8 @@ pages_recorded = _signals.signal("pages-recorded")
 # A command or job committed catalogue edits (files, materials, people) outside a web request,
 # which has its own after-request hook; listeners refresh what they derive from the catalogue.
 catalogue_committed = _signals.signal("catalogue-committed")
+
+# Files left the archive's hands or moved between holders (转递 sent, an incoming file received), after the
+# commit; keyword ``file_ids``: the files, ``direction``: ``"out"`` or ``"in"``.  The search feeder may
+# refresh what it shows of their status.
+file_transferred = _signals.signal("file-transferred")

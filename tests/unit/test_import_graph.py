@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"accounts"},                                             # users (a retiree's account names a file)
     {"intake"},                                               # scan jobs, pages, QC
     {"fulltext"},                                             # the search index feeder and page
+    {"transfers"},                                            # batches, 名册, receiving, 转递, shelves
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
 ]
