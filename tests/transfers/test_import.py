@@ -23,8 +23,8 @@ def _entries(batch: TransferBatch) -> list[RosterEntry]:
 
 
 def test_rows_are_routed_into_expected_files_relations_and_transfers(app, tmp_path):
-    rows = [person("张三", party="是"), person("李四", region="110108", hukou=("海淀区", ""), residence=("西城", "德胜街道"),
-                                          party="是"), person("王五", hukou=("北京市宣武区", "牛街"))]
+    li = person("李四", region="110108", hukou=("海淀区", ""), residence=("西城", "德胜街道"), party="是")
+    rows = [person("张三", party="是"), li, person("王五", hukou=("北京市宣武区", "牛街"))]
     with app.app_context():
         batch = _batch()
         outcome = ops.import_roster(batch, write_csv(tmp_path / "名册.csv", rows))
