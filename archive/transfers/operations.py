@@ -130,7 +130,7 @@ def import_roster(batch: TransferBatch, path: Path, *, source_name: str = "") ->
     """
     outcome = ImportOutcome(batch.id)
     if batch.status is not BatchStatus.OPEN:
-        raise TransferError("batch_closed", msg("The batch is closed: its 签收单 has been issued"))
+        raise TransferError("batch_closed", msg("The batch is closed: its receipt has been issued"))
     data = read_roster(path, batch.level.value)
     outcome.rows = data.count
     outcome.errors.extend(data.errors)

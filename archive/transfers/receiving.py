@@ -43,7 +43,7 @@ Slot = tuple[str, str, str, str, str]  # room, 排, 架, 层, 格
 
 def _open(batch: TransferBatch) -> None:
     if batch.status is not BatchStatus.OPEN:
-        raise TransferError("batch_closed", msg("The batch is closed: its 签收单 has been issued"))
+        raise TransferError("batch_closed", msg("The batch is closed: its receipt has been issued"))
 
 
 def next_archive_no(year: int | None = None) -> str:
@@ -233,7 +233,7 @@ def close_batch(batch: TransferBatch) -> TransferBatch:
     _open(batch)
     left = unaccounted(batch)
     if not batch.entries:
-        raise TransferError("empty_batch", msg("The batch has no list yet: import its 名册 first"))
+        raise TransferError("empty_batch", msg("The batch has no list yet: import its transfer list first"))
     if left:
         raise TransferError("unaccounted", msg("%(n)s files are not accounted for (e.g. %(name)s): record each as "
                                                "received or missing first", n=len(left), name=left[0].name))

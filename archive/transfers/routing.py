@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.geo import BEIJING_DISTRICTS, HOME_DISTRICT, STREETS
-from archive.messages import Message, msg
+from archive.messages import Message, msg, pmsg
 
 __all__ = ["LEVELS", "Place", "Routing", "RoutingError", "parse_level", "parse_place", "route"]
 
@@ -34,6 +34,7 @@ _LEVEL_ALIASES = {
     "区管": "district", "区级": "district", "DISTRICT": "district",
 }
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+_LEVEL_WORDS = {"municipal": pmsg("level", "Municipal"), "district": pmsg("level", "District")}
 
 # Districts merged in 2010: files and forms from before still name them.
 _OLD_DISTRICTS = {"宣武": "西城", "崇文": "东城"}
@@ -197,10 +198,10 @@ def route(level: str, hukou: Place | None, residence: Place | None, party_member
         archive_to = hukou.district
         if hukou.is_home:
             reason = msg("%(level)s enterprise: household registration in %(d)s, so %(d)s takes the file and the "
-                         "social insurance", level=LEVEL_NAMES[level], d=HOME_DISTRICT)
+                         "social insurance", level=_LEVEL_WORDS[level], d=HOME_DISTRICT)
         else:
             reason = msg("%(level)s enterprise: household registration in %(to)s, so the file and the social "
-                         "insurance are passed on to %(to)s", level=LEVEL_NAMES[level], to=archive_to)
+                         "insurance are passed on to %(to)s", level=_LEVEL_WORDS[level], to=archive_to)
     party_to = lives.district if party_member else None
     if party_member:
         reason = msg("%(reason)s; the party membership goes by the usual residence to %(to)s", reason=reason,
