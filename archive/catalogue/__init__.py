@@ -23,8 +23,11 @@ def init_app(app: Flask) -> None:
 
 
 def _file_sections(app: Flask) -> object:
-    """Sections that higher domains add to the file page (transfers: relations, 转递), without the catalogue
-    importing them: each registers ``callable(file) -> markup`` in ``app.extensions["dangan.file_sections"]``."""
+    """Sections that higher domains add to the file page (transfers: relations, 转递).
+
+    The catalogue does not import them: each registers ``callable(file) -> markup`` in
+    ``app.extensions["dangan.file_sections"]``.
+    """
 
     def sections(file: object) -> list[object]:
         return [render(file) for render in app.extensions.get("dangan.file_sections", [])]

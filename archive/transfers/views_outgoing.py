@@ -1,5 +1,8 @@
-"""Transfers pages, second half: 转递 (list, chase list, sending, 回执, the notice PDF), a file's transfer and
-relations, storerooms, and the routing tool.  Same blueprint as :mod:`archive.transfers.views`."""
+"""Transfers pages, second half: 转递, a file's transfer and relations, storerooms, the routing tool.
+
+转递: the list, the chase list, sending, the 回执 and the notice PDF.  Same blueprint as
+:mod:`archive.transfers.views`.
+"""
 
 from __future__ import annotations
 

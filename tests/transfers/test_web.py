@@ -44,7 +44,8 @@ def test_batch_import_receive_close_and_transfer(app, factory, tmp_path):
         content_type="multipart/form-data")
     assert response.status_code == 200
     with app.app_context():
-        entries = {e.name: e.id for e in db.session.scalars(select(RosterEntry).where(RosterEntry.batch_id == batch_id))}
+        query = select(RosterEntry).where(RosterEntry.batch_id == batch_id)
+        entries = {e.name: e.id for e in db.session.scalars(query)}
         transfer_id = db.session.scalar(select(Transfer.id).where(Transfer.entry_id == entries["赵六"]))
     assert set(entries) == {"张三", "李四", "赵六"}
     refused = client.post(f"{page}/close", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True)
