@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from archive.audit import record
@@ -23,7 +22,7 @@ from archive.extensions import db
 from archive.geo import HOME_DISTRICT
 from archive.idnumbers import InvalidIdNumber, parse_id_number
 from archive.messages import Message, msg
-from archive.signals import file_transferred
+from archive.signals import app_sender, file_transferred
 from archive.transfers.errors import TransferError, actor, setting
 from archive.transfers.models import (
     RelationKind,
@@ -55,7 +54,7 @@ def typed_reason(text: str) -> Message:
 
 
 def _notify(file_ids: list[int], direction: str) -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_sender()
     after_commit(lambda: file_transferred.send(app, file_ids=file_ids, direction=direction))
 
 

@@ -23,7 +23,8 @@ LAYERS: list[set[str]] = [
     {"security"},                                             # every request's access check, headers, errors
     {"catalogue"},                                            # files, materials, people
     {"accounts"},                                             # users (a retiree's account names a file)
-    {"intake"},                                               # scan jobs, pages, QC
+    {"pages"},                                                # page images, the viewer, fixity
+    {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
     {"transfers"},                                            # batches, 名册, receiving, 转递, shelves
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
