@@ -27,6 +27,7 @@ from archive.roles import Role
 from archive.transfers import operations as ops
 from archive.transfers.forms import (
     ENTRY_LABELS,
+    LEVEL_LABELS,
     RELATION_LABELS,
     RELATION_OFFICES,
     STATE_LABELS,
@@ -47,7 +48,7 @@ STAFF = (Role.ARCHIVIST, Role.APPROVER)
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"ENTRY_LABELS": ENTRY_LABELS, "RELATION_LABELS": RELATION_LABELS, "RELATION_OFFICES": RELATION_OFFICES,
+    return {"ENTRY_LABELS": ENTRY_LABELS, "BATCH_LEVELS": LEVEL_LABELS, "RELATION_LABELS": RELATION_LABELS, "RELATION_OFFICES": RELATION_OFFICES,
             "RELATION_STATE_LABELS": STATE_LABELS, "TRANSFER_LABELS": TRANSFER_LABELS}
 
 

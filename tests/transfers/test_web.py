@@ -48,6 +48,8 @@ def test_batch_import_receive_close_and_transfer(app, factory, tmp_path):
         entries = {e.name: e.id for e in db.session.scalars(query)}
         transfer_id = db.session.scalar(select(Transfer.id).where(Transfer.entry_id == entries["赵六"]))
     assert set(entries) == {"张三", "李四", "赵六"}
+    listing = client.get(page)
+    assert listing.status_code == 200 and listing.get_data(as_text=True).count('data-testid="receive-form"') == 3
     refused = client.post(f"{page}/close", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True)
     assert "3 份档案未核对" in refused.get_data(as_text=True)
     _post(client, page, f"/transfers/entries/{entries['张三']}/receive", outcome="received")
