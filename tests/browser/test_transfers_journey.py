@@ -129,7 +129,7 @@ def test_batch_to_receipt_and_transfer_out(page, tmp_path):
     # the same pages in English: no Chinese outside personal data (names, places, enterprise, numbers)
     page.click("[data-testid=lang-en]")
     page.wait_for_selector("html[lang=en]")
-    data = [*names.values(), *STREETS, "北京旅程机械厂", "王红", "西人社核〔2020〕8号", "旅程库", "海淀", "西城", "展览路",
+    data = [*names.values(), *STREETS, "北京旅程机械厂", "王红", "西人社核〔2020〕8号", "旅程库", "海淀", "西城",
             notice_no, "刘一", "陈二", "名册2.csv", f"{names['missing']}的档案已遗失，特此说明。"]
     for url in (batch_url, transfer_url, "/transfers/outgoing", "/transfers/", "/transfers/storerooms"):
         page.goto(url)
