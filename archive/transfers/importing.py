@@ -153,7 +153,8 @@ def _held(ids: list[str], mine: dict[str, RosterEntry]) -> dict[str, str]:
         stmt = (select(Person.id_number, ArchiveFile.archive_no)
                 .outerjoin(ArchiveFile, ArchiveFile.person_id == Person.id).where(Person.id_number.in_(chunk)))
         for id_number, archive_no in db.session.execute(stmt):
-            held[id_number] = archive_no or "—"
+            if id_number:
+                held[id_number] = archive_no or "—"
     return held
 
 
