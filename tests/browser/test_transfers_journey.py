@@ -4,16 +4,60 @@ transfer out → 回执, then the same pages in English with no Chinese outside 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 
 import pytest
 
 from archive.geo import STREETS
-from tests.browser.conftest import log_in
+from tests.browser.conftest import LiveServer, log_in
 from tests.transfers.helpers import person, write_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DANGAN_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="module")
+def pg_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A live server on a PostgreSQL database of its own (the shared live app is SQLite), with demo data."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from archive.demo.cli import load_demo
+    from archive.extensions import db
+    from tests.conftest import make_app, migrate_fresh
+
+    url = make_url(os.environ["DANGAN_TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"{url.database}_live_transfers"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    tmp = tmp_path_factory.mktemp("live-pg")
+    app = make_app(tmp, url.set(database=name).render_as_string(hide_password=False), TESTING=False,
+                   DANGAN_QUEUE_URL="embedded://", DANGAN_INGEST_WORKERS=1)
+    migrate_fresh(app)
+    with app.app_context():
+        load_demo(people_count=10, images_for=0, seed=7, package_dir=tmp / "demo-package")
+        db.session.commit()
+        db.session.remove()
+    with LiveServer(app) as server:
+        yield server
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def page(request, browser):  # type: ignore[no-untyped-def]
+    """A Chromium page on the shared SQLite live server, or on the PostgreSQL one."""
+    server = request.getfixturevalue("live_server" if request.param == "sqlite" else "pg_server")
+    context = browser.new_context(base_url=server.url, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
