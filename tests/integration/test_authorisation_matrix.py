@@ -75,6 +75,7 @@ EXPECTED: dict[str, set[Role] | str] = {
     "transfers.batch": {A, P},
     "transfers.batch_import": {A},
     "transfers.entry_receive": {A},
+    "transfers.entry": {A, P},
     "transfers.batch_extra": {A},
     "transfers.batch_statement": {A},
     "transfers.batch_close": {A},

@@ -50,6 +50,20 @@ def test_batch_import_receive_close_and_transfer(app, factory, tmp_path):
     assert set(entries) == {"张三", "李四", "赵六"}
     listing = client.get(page)
     assert listing.status_code == 200 and listing.get_data(as_text=True).count('data-testid="receive-form"') == 3
+    # each office records its relation on the row's page: 赵六's social insurance goes to 海淀
+    entry_page = f"/transfers/entries/{entries['赵六']}"
+    shown = client.get(entry_page).get_data(as_text=True)
+    assert "社保关系" in shown and "登记为已转出" in shown and "档案关系和社保关系移交海淀" in shown
+    with app.app_context():
+        from archive.transfers.models import RelationKind
+
+        social = next(r.id for r in db.session.get(RosterEntry, entries["赵六"]).relations
+                      if r.kind is RelationKind.SOCIAL_INSURANCE)
+    done = _post(client, entry_page, f"/transfers/relations/{social}", state="passed_on", next=entry_page)
+    assert done.headers["Location"].endswith(entry_page)
+    again = client.post(f"/transfers/relations/{social}", data={"csrf_token": csrf_token(client, entry_page),
+                                                                "state": "passed_on"}, follow_redirects=True)
+    assert "已登记过" in again.get_data(as_text=True)
     refused = client.post(f"{page}/close", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True)
     assert "3 份档案未核对" in refused.get_data(as_text=True)
     _post(client, page, f"/transfers/entries/{entries['张三']}/receive", outcome="received")
