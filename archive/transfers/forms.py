@@ -90,6 +90,22 @@ class FileTransferForm(FlaskForm):
     post = StringField(_l("Post"), validators=[Optional(), Length(max=100)])
 
 
+class IncomingForm(FlaskForm):
+    sender = StringField(_l("Sender"), validators=[DataRequired(), Length(max=100)])
+    their_notice_no = StringField(_l("Their notice no."), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    unit = StringField(_l("Unit and post"), validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    volumes_original = _count(_l("Original volumes"))
+    volumes_copy = _count(_l("Copy volumes"))
+    materials = _count(_l("Materials"))
+
+
+class IncomingReceiveForm(FlaskForm):
+    street = SelectField(_l("Street"), choices=choices([(s, s) for s in STREETS]))
+
+
 class RelationForm(FlaskForm):
     state = SelectField(_l("State"), choices=choices(((RelationState.RECEIVED.value, _l("Received")),
                                                       (RelationState.PASSED_ON.value, _l("Passed on")))))

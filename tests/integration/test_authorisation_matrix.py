@@ -85,6 +85,8 @@ EXPECTED: dict[str, set[Role] | str] = {
     "transfers.transfer_send": {A},
     "transfers.transfer_receipt": {A},
     "transfers.transfer_notice": {A, P},
+    "transfers.incoming_new": {A},
+    "transfers.incoming_receive": {A},
     "transfers.file_transfer": {A},
     "transfers.relation_record": {A},
     "transfers.storerooms": {A, P},

@@ -118,3 +118,19 @@ def test_a_file_on_loan_is_not_transferred_from_its_page(app, factory):
     assert "借出" in client.get(page).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Transfer.id).where(Transfer.file_id == file.id)) is None
+
+
+def test_an_incoming_transfer_is_registered_and_received(app, factory):
+    archivist = factory.user(Role.ARCHIVIST)
+    client = app.test_client()
+    login(client, archivist.username)
+    response = _post(client, "/transfers/outgoing", "/transfers/incoming", sender="北京市海淀区人力资源和社会保障局",
+                     their_notice_no="海人档转字第9号", name="周九", id_number=person("周九")[1], materials="20")
+    assert response.status_code == 302
+    tpage = response.headers["Location"]
+    assert "海人档转字第9号" in client.get(tpage).get_data(as_text=True)
+    assert _post(client, tpage, tpage.rstrip("/") + "/receive", street="德胜").status_code == 302
+    with app.app_context():
+        transfer = db.session.scalar(select(Transfer).where(Transfer.notice_no == "海人档转字第9号"))
+        assert transfer.status == "returned" and transfer.file.street == "德胜"
+        assert transfer.file.archive_no.startswith("XC-")
