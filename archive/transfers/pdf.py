@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 
 from archive.catalogue.models import EmployerLevel
 from archive.geo import BEIJING_DISTRICTS
+from archive.idnumbers import mask_id_number
 from archive.messages import Message, render
 from archive.transfers.errors import setting
 from archive.transfers.models import EntryStatus, RosterEntry, Transfer, TransferBatch
@@ -97,8 +98,13 @@ def _remark(entry: RosterEntry) -> str:
     return "；".join(parts)
 
 
-def receipt_pdf(batch: TransferBatch, *, receiver: str = "北京市西城区人力资源和社会保障局") -> bytes:
-    """The batch's 签收单: what was received, what was not, signature boxes for both sides."""
+def receipt_pdf(batch: TransferBatch, *, receiver: str = "北京市西城区人力资源和社会保障局",
+                full_ids: bool = True) -> bytes:
+    """The batch's 签收单: what was received, what was not, signature boxes for both sides.
+
+    ``full_ids=False`` masks the ID numbers (a reader without the need to know them).
+    """
+    shown = (lambda n: n) if full_ids else mask_id_number
     pdf = _document(f"人事档案移交签收单 {batch.enterprise}")
     _line(pdf, "人事档案移交签收单", 16, align="C", height=10)
     _line(pdf, f"批次号：{batch.id}    移交单位：{batch.enterprise}（{_LEVELS[batch.level]}）"
@@ -113,17 +119,17 @@ def receipt_pdf(batch: TransferBatch, *, receiver: str = "北京市西城区人�
     header = ("序号", "姓名", "身份证号", "档号", "正本", "副本", "材料", "备注")
     widths = (10, 18, 38, 30, 11, 11, 11, 61)
     _line(pdf, f"一、已接收（{len(received) + len(elsewhere)}人）", 11)
-    rows = [(str(n), e.name, e.id_number, e.file.archive_no if e.file else "", *_counts(e), _remark(e))
+    rows = [(str(n), e.name, shown(e.id_number), e.file.archive_no if e.file else "", *_counts(e), _remark(e))
             for n, e in enumerate(received, 1)]
-    rows += [(str(len(rows) + n), e.name, e.id_number, f"转{e.archive_to}区", *_counts(e), _remark(e))
+    rows += [(str(len(rows) + n), e.name, shown(e.id_number), f"转{e.archive_to}区", *_counts(e), _remark(e))
              for n, e in enumerate(elsewhere, 1)]
     _table(pdf, header, rows or [("—",) * len(header)], widths)
     _line(pdf, f"二、未接收（名册有、档案未到，{len(missing)}人）", 11)
-    rows = [(str(n), e.name, e.id_number, "", str(e.volumes_original), str(e.volumes_copy), str(e.materials),
+    rows = [(str(n), e.name, shown(e.id_number), "", str(e.volumes_original), str(e.volumes_copy), str(e.materials),
              e.note) for n, e in enumerate(missing, 1)]
     _table(pdf, header, rows or [("—",) * len(header)], widths)
     _line(pdf, f"三、名册外多出（{len(extra)}人）", 11)
-    rows = [(str(n), e.name, e.id_number, "", *_counts(e), e.note) for n, e in enumerate(extra, 1)]
+    rows = [(str(n), e.name, shown(e.id_number), "", *_counts(e), e.note) for n, e in enumerate(extra, 1)]
     _table(pdf, header, rows or [("—",) * len(header)], widths)
     if batch.statement_text:
         _line(pdf, "四、移交单位关于缺失材料的书面说明", 11)

@@ -259,8 +259,9 @@ def batch_close(batch_id: int) -> ResponseReturnValue:
 @requires(*STAFF)
 def batch_receipt(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
-    data = receipt_pdf(batch)
+    data = receipt_pdf(batch, full_ids=_is_archivist())  # need-to-know: approvers see masked numbers
     record("transfers.receipt.pdf", target_type="transfer_batch", target_id=batch.id,
-           details={"entries": len(batch.entries), "closed": batch.closed_at is not None})
+           details={"entries": len(batch.entries), "closed": batch.closed_at is not None,
+                    "full_id_shown": _is_archivist()})
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False,
                      download_name=f"签收单-{batch.id}.pdf")

@@ -190,7 +190,7 @@ def relation_record(relation_id: int) -> ResponseReturnValue:
     else:
         _form_errors(form)
     target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    if target.startswith("/") and not target.startswith(("//", "/\\")):  # our own pages only
         return redirect(target)
     return redirect(url_for("transfers.batch", batch_id=relation.entry.batch_id))
 

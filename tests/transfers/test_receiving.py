@@ -176,3 +176,17 @@ def test_relations_are_recorded_by_direction(app, tmp_path):
         with pytest.raises(ops.TransferError):
             ops.record_relation(relations[RelationKind.PARTY], "received")
         assert db.session.scalar(select(RosterEntry.id).where(RosterEntry.name == "李四")) is not None
+
+
+def test_the_receipt_masks_id_numbers_for_readers_without_need_to_know(app, tmp_path):
+    from archive.idnumbers import mask_id_number
+
+    with app.app_context():
+        batch, e = _imported(tmp_path, [person("张三")])
+        number = e["张三"].id_number
+        ops.receive_entry(e["张三"], "received")
+        _fonts, masked = _pdf_text(receipt_pdf(batch, full_ids=False), tmp_path, "masked.pdf")
+        _fonts, full = _pdf_text(receipt_pdf(batch), tmp_path, "full.pdf")
+    assert number in "".join(full.split())
+    flat = "".join(masked.split())
+    assert number not in flat and "".join(mask_id_number(number).split()) in flat
