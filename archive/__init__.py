@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.oversight import init_app as init_oversight
     from archive.pages import init_app as init_pages
     from archive.scanning import init_app as init_scanning
+    from archive.transfers import init_app as init_transfers
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
@@ -53,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_scanning(app)
     init_fulltext(app)
     init_lending(app)
+    init_transfers(app)
     init_web(app)
     init_oversight(app)
     init_api(app)

@@ -18,6 +18,13 @@ from archive.lending.models import (
 from archive.pages.models import Page
 from archive.roles import Role
 from archive.scanning.models import FindingStatus, IngestJob, JobStatus, PageCheckpoint, QcFinding, SpotCheck
+from archive.transfers.models import (
+    Relation,
+    RosterEntry,
+    Storeroom,
+    Transfer,
+    TransferBatch,
+)
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
@@ -25,4 +32,5 @@ __all__ = [
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
     "CertificateTemplate", "Consultation", "ConsultingPerson", "LendingRequest", "Loan", "RequestMaterial",
     "RequestTransition", "RetireeRegistration",
+    "Relation", "RosterEntry", "Storeroom", "Transfer", "TransferBatch",
 ]

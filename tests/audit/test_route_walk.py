@@ -13,6 +13,7 @@ from archive.access import view_policy
 from archive.audit.models import AuditEvent
 from archive.extensions import db
 from archive.roles import Role
+from archive.transfers.models import Transfer
 from tests.conftest import login
 from tests.helpers import csrf_token
 
@@ -25,11 +26,25 @@ FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_e
                "pages.correct", "scanning.spot_check_record",
                "lending.my_request", "lending.my_copy", "lending.detail", "lending.prepare_request",
                "lending.decision", "lending.page_thumb", "lending.document", "lending.close_request",
-               "lending.revoke_request", "lending.my_request_withdraw"}
+               "lending.revoke_request", "lending.my_request_withdraw", "transfers.file_transfer"}
 SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests
 
 
-def test_every_route_is_audited(app, factory):
+def _seed_transfers(tmp_path):  # type: ignore[no-untyped-def]
+    """A batch whose one 名册 row goes to another district: an entry, its relations and its transfer."""
+    from archive.transfers import operations as ops
+    from tests.transfers.helpers import person, write_csv
+
+    batch = ops.open_batch("北京第一机床厂", "municipal")
+    path = write_csv(tmp_path / "名册.csv", [person("赵六", region="110108", hukou=("海淀", ""))])
+    assert ops.import_roster(batch, path).ok
+    entry = batch.entries[0]
+    transfer = db.session.scalar(select(Transfer).where(Transfer.entry_id == entry.id))
+    return {"batch_id": batch.id, "entry_id": entry.id, "transfer_id": transfer.id,
+            "relation_id": entry.relations[0].id}
+
+
+def test_every_route_is_audited(app, factory, tmp_path):
     file = factory.file("德胜")
     material_id = file.materials[0].id
     ingested = factory.ingested(file)
@@ -46,6 +61,7 @@ def test_every_route_is_audited(app, factory):
         from archive.audit import record
 
         record("seed.event")  # so that audit pages have an event and a file timeline to show
+        transfers = _seed_transfers(tmp_path)
         db.session.commit()
     lending = _fulfilled_request(app, file, users)
     missing, unnamed, anonymous = [], [], []
@@ -64,6 +80,7 @@ def test_every_route_is_audited(app, factory):
                   "flag_id": 1, "fmt": "csv", "job_id": ingested["job"], "page_id": ingested["pages"][0],
                   "finding_id": ingested["finding"], "check_id": ingested["check"], **lending,
                   "token_id": spare.id}
+                  "finding_id": ingested["finding"], "check_id": ingested["check"], **transfers}
         with app.test_request_context():
             url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
         if rule.rule.startswith("/api/"):

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"pages"},                                                # page images, the viewer, fixity
     {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
+    {"transfers"},                                            # batches, 名册, receiving, 转递, shelves
     {"lending"},                                              # requests, copies, certificates, approvals
     {"api"},                                                  # the JSON API: calls every domain's operations
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
