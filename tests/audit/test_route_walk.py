@@ -79,8 +79,7 @@ def test_every_route_is_audited(app, factory, tmp_path):
                   "seq": 1, "archive_no": file.archive_no, "username": users[Role.ARCHIVIST].username,
                   "flag_id": 1, "fmt": "csv", "job_id": ingested["job"], "page_id": ingested["pages"][0],
                   "finding_id": ingested["finding"], "check_id": ingested["check"], **lending,
-                  "token_id": spare.id}
-                  "finding_id": ingested["finding"], "check_id": ingested["check"], **transfers}
+                  "token_id": spare.id, **transfers}
         with app.test_request_context():
             url = url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
         if rule.rule.startswith("/api/"):

@@ -200,17 +200,16 @@ def world(app, factory, tmp_path):
         db.session.add(flag)
         db.session.commit()
         flag_id = flag.id
+        transfers = _seed_transfers(tmp_path)
+        db.session.commit()
     own_ingest, other_ingest = factory.ingested(own), factory.ingested(other)
     lending = {"own": _fulfilled(app, factory, own, users["retiree"], users["approver-street"]),
                "other": _fulfilled(app, factory, other, None, factory.user(P))}
-        transfers = _seed_transfers(tmp_path)
-        db.session.commit()
     return {
         "lending": lending, "own": own, "other": other, "users": users,
         "own_material": own_material, "other_material": other_material,
         "own_ingest": own_ingest, "other_ingest": other_ingest, "flag_id": flag_id,
         "tokens": _tokens(app, users),
-        "own_ingest": factory.ingested(own), "other_ingest": factory.ingested(other), "flag_id": flag_id,
         "transfers": transfers,
     }
 
@@ -279,8 +278,8 @@ def _url(app, endpoint, world, which):
     extra = {"seq": 1, "archive_no": world[which].archive_no, "username": "admin", "flag_id": world["flag_id"],
              "fmt": "csv",
              "job_id": ingested["job"], "page_id": ingested["pages"][0], "finding_id": ingested["finding"],
-             "check_id": ingested["check"], "token_id": world["tokens"]["spare"], **world["lending"][which]}
-             "check_id": ingested["check"], **world["transfers"]}
+             "check_id": ingested["check"], "token_id": world["tokens"]["spare"], **world["lending"][which],
+             **world["transfers"]}
     values.update({k: v for k, v in extra.items() if k in rule.arguments})
     with app.test_request_context():
         from flask import url_for
