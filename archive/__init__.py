@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.fulltext import init_app as init_fulltext
     from archive.intake import init_app as init_intake
     from archive.oversight import init_app as init_oversight
+    from archive.reports import init_app as init_reports
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
@@ -50,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_fulltext(app)
     init_web(app)
     init_oversight(app)
+    init_reports(app)
     request_audit.init_app(app)  # registered last, so its after-request hook runs first
     cli.init_app(app)
     from archive.demo.cli import demo_command

@@ -85,6 +85,9 @@ ACTION_LABELS = {
     "audit.verify": _l("Verified the audit chain"),
     "audit.anchor": _l("Anchored the audit chain"),
     "audit.flag_ack": _l("Acknowledged an anomaly"),
+    "report.view": _l("Viewed a report"),
+    "report.export": _l("Exported a report"),
+    "report.planning": _l("Ran the planning report"),
 }
 
 # The pages behind ``http.get`` / ``http.post`` events (the endpoint is the event's target).
@@ -123,6 +126,11 @@ ENDPOINT_LABELS = {
     "catalogue.material_move": _l("Material move"),
     "catalogue.my_file": _l("My file"),
     "fulltext.search": _l("Full-text search"),
+    "reports.progress": _l("Progress dashboard"),
+    "reports.progress_export": _l("Progress export"),
+    "reports.planning": _l("Planning report"),
+    "reports.planning_xlsx": _l("Planning report export"),
+    "reports.planning_pdf_export": _l("Planning report PDF"),
     "intake.upload": _l("Scan upload"),
     "intake.jobs": _l("Scan batches"),
     "intake.job": _l("Scan batch"),

@@ -70,6 +70,11 @@ EXPECTED: dict[str, set[Role] | str] = {
     "intake.page_thumb": {A, P},
     "intake.page_original": {A},
     "fulltext.search": {A, P},
+    "reports.progress": {A, P},
+    "reports.progress_export": {A, P},
+    "reports.planning": {A, P},
+    "reports.planning_xlsx": {A, P},
+    "reports.planning_pdf_export": {A, P},
 }
 
 # Endpoints that address one file: a street-scoped user must get 403 for another street's file.

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"accounts"},                                             # users (a retiree's account names a file)
     {"intake"},                                               # scan jobs, pages, QC
     {"fulltext"},                                             # the search index feeder and page
+    {"reports"},                                              # progress dashboard and §六 planning (reads the others)
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
 ]
