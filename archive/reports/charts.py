@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 __all__ = ["BarRow", "Series", "cumulative_bars"]
 
-# Sized in SVG user units; the SVG scales to its container (width 100 %) and keeps its proportions.
+# Sized in SVG user units = CSS pixels; ``svg.chart`` (dangan.css) shrinks it to a narrower container.
 _LABEL_W = 150
 _VALUE_W = 90
 _ROW_H = 26
@@ -42,6 +42,15 @@ def _text_width(text: str) -> int:
     return sum(12 if ord(c) > 0x2E80 else 7 for c in text)
 
 
+def _fit(text: str, room: int) -> str:
+    """``text`` cut to ``room`` units with an ellipsis (the whole text stays in the row's tooltip)."""
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text) > room - 12:
+        text = text[:-1]
+    return text + "…"
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -54,8 +63,8 @@ def cumulative_bars(rows: Sequence[BarRow], series: Sequence[Series], *, label: 
     scale_max = max([1, *(v for r in rows for v in r.values), *(r.target or 0 for r in rows)])
     plot_w = width - _LABEL_W - _VALUE_W
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(label)}" data-testid="{escape(testid)}" '
-             f'preserveAspectRatio="xMinYMin meet" font-size="12">']
+             f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}" '
+             f'data-testid="{escape(testid)}" preserveAspectRatio="xMinYMin meet" font-size="12">']
     x = 0
     for s in series:  # legend
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{escape(s.colour)}"/>'
@@ -66,7 +75,8 @@ def cumulative_bars(rows: Sequence[BarRow], series: Sequence[Series], *, label: 
                      f'<text x="{x + 6}" y="16">{escape(target_name)}</text>')
     for i, row in enumerate(rows):
         y = top + i * _ROW_H
-        parts.append(f'<text x="{_LABEL_W - 8}" y="{y + _BAR_H - 3}" text-anchor="end">{escape(row.label)}</text>')
+        parts.append(f'<text x="{_LABEL_W - 8}" y="{y + _BAR_H - 3}" text-anchor="end"><title>{escape(row.label)}'
+                     f'</title>{escape(_fit(row.label, _LABEL_W - 12))}</text>')
         parts.append(f'<rect x="{_LABEL_W}" y="{y}" width="{plot_w}" height="{_BAR_H}" fill="#f0f2f5"/>')
         for s, value in zip(series, row.values, strict=True):
             w = plot_w * value / scale_max

@@ -81,7 +81,7 @@ def planning_command(volumes: int | None, growth_per_year: int | None, years: in
     inputs = planning_inputs(settings, growth_per_year=growth_per_year, years=years,
                              volumes_per_retiree=volumes_per_retiree, start_year=_today().year)
     if volumes is not None:
-        inputs = inputs.what_if(district_volumes=volumes)
+        inputs = inputs.what_if(given_volumes=volumes)
     report = compute(inputs)
     _write(report, xlsx_path, pdf_path, locale, settings.pdf_font)
     record("report.planning", target_type="report", target_id="planning",

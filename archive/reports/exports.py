@@ -34,6 +34,10 @@ def _sheet(wb: Workbook, title: str, header: Sequence[str], widths: Sequence[int
     return ws
 
 
+def _thousands(value: int) -> str:
+    return f"{value:,}"
+
+
 def _stage_header() -> list[str]:
     return [str(STAGE_LABELS[s]) for s in (*STAGES, "transferred")]
 
@@ -54,8 +58,8 @@ def planning_workbook(report: PlanningReport, *, show_district: bool = True) -> 
         append_row(ws, [s.street, s.retirees, s.staff, s.volumes, s.area_m2])
     if show_district:
         ws.append([])
-        ws.append([_("The work plan asks for at least %(area)s m² for the district store.",
-                     area=f"{report.assumptions['work_plan']['district_min_area_m2']:,}")])
+        minimum = _thousands(report.assumptions["work_plan"]["district_min_area_m2"])
+        ws.append([_("The work plan asks for at least %(area)s m² for the district store.", area=minimum)])
         projection = _sheet(wb, _("Projection"), [_("Year"), _("New retirees"), _("Retirees"), _("Volumes"),
                                                   _("Usable area (m²)"), _("Service staff")], (8, 14, 12, 12, 18, 14))
         for p in report.projection:

@@ -84,11 +84,12 @@ def planning_pdf(report: PlanningReport, *, font: str = "", show_district: bool 
     if show_district:
         pdf.set_font("cjk", size=11)
         minimum = a["work_plan"]["district_min_area_m2"]
-        verdict = (_("meets the work plan's minimum of %(area)s m²", area=f"{minimum:,}") if
+        shown = _number(minimum)
+        verdict = (_("meets the work plan's minimum of %(area)s m²", area=shown) if
                    report.district.area_m2 >= minimum else
-                   _("below the work plan's minimum of %(area)s m²", area=f"{minimum:,}"))
+                   _("below the work plan's minimum of %(area)s m²", area=shown))
         pdf.multi_cell(0, 7, _("District store: %(volumes)s volumes need %(area)s m² of usable area (%(verdict)s).",
-                               volumes=f"{report.district.volumes:,}", area=_number(report.district.area_m2),
+                               volumes=_number(report.district.volumes), area=_number(report.district.area_m2),
                                verdict=verdict), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.set_font("cjk", size=9)
@@ -104,7 +105,7 @@ def planning_pdf(report: PlanningReport, *, font: str = "", show_district: bool 
     if show_district and len(report.projection) > 1:
         pdf.ln(4)
         pdf.set_font("cjk", size=11)
-        pdf.cell(text=_("Growth projection: %(num)s new retirees a year", num=f"{a['growth_per_year']:,}"),
+        pdf.cell(text=_("Growth projection: %(num)s new retirees a year", num=_number(a["growth_per_year"])),
                  new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=9)
         with pdf.table(col_widths=(20, 30, 30, 30, 34, 26), text_align="RIGHT", headings_style=heading,
@@ -118,6 +119,6 @@ def planning_pdf(report: PlanningReport, *, font: str = "", show_district: bool 
     pdf.set_font("cjk", size=8)
     pdf.multi_cell(0, 5, _("Rules of the work plan §6: %(area)s m² of usable area per 10,000 volumes; one "
                            "full-time service worker per %(per)s retirees. Volumes per new retiree: %(vpr)s.",
-                           area=a["m2_per_10000_volumes"], per=f"{a['retirees_per_staff']:,}",
+                           area=a["m2_per_10000_volumes"], per=_number(a["retirees_per_staff"]),
                            vpr=a["volumes_per_retiree"]), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

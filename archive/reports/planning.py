@@ -74,6 +74,9 @@ class PlanningInputs:
     (§二(四): they move to the district "when conditions allow"), as the work plan's 316,700 volumes are.
     New retirees' files are held by the district (§二(四)), so growth adds volumes to the district store and
     retirees (staff) to the streets, split in proportion to the retirees each street serves.
+
+    ``given_volumes`` is a what-if: the district store's volumes before growth, all told (as the work plan's
+    316,700 are), replacing the counts above.
     """
 
     district_volumes: int
@@ -84,13 +87,13 @@ class PlanningInputs:
     district_includes_street_files: bool = True
     per_10000_volumes: int = AREA_M2_PER_10000_VOLUMES
     retirees_per_staff: int = RETIREES_PER_STAFF
-    source: str = "database"  # or "given": a what-if with figures typed in
+    given_volumes: int | None = None
     start_year: int = field(default_factory=lambda: dt.date.today().year)
     notes: dict[str, Any] = field(default_factory=dict)  # where the counts came from (the DB module fills it)
 
     def __post_init__(self) -> None:
-        for name in ("district_volumes", "growth_per_year", "years"):
-            if getattr(self, name) < 0:
+        for name in ("district_volumes", "growth_per_year", "years", "given_volumes"):
+            if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.volumes_per_retiree < 0:
             raise ValueError("volumes_per_retiree must not be negative")
@@ -99,10 +102,13 @@ class PlanningInputs:
         if self.years > 100:
             raise ValueError("years must be at most 100")
 
+    @property
+    def source(self) -> str:
+        """``database`` (counts), or ``given`` (a what-if with the district store's volumes typed in)."""
+        return "database" if self.given_volumes is None else "given"
+
     def what_if(self, **changes: Any) -> PlanningInputs:
-        """The same inputs with some figures replaced (``source`` becomes ``given`` when volumes are given)."""
-        if "district_volumes" in changes:
-            changes.setdefault("source", "given")
+        """The same inputs with some figures replaced (``given_volumes=316_700`` for the plan's own)."""
         return replace(self, **changes)
 
 
@@ -189,7 +195,10 @@ def compute(inputs: PlanningInputs) -> PlanningReport:
     new_retirees = inputs.growth_per_year * inputs.years
     growth_volumes = _volumes(new_retirees, inputs.volumes_per_retiree)
     street_volumes = sum(s.volumes for s in inputs.streets)
-    base = inputs.district_volumes + (street_volumes if inputs.district_includes_street_files else 0)
+    if inputs.given_volumes is not None:
+        base = inputs.given_volumes
+    else:
+        base = inputs.district_volumes + (street_volumes if inputs.district_includes_street_files else 0)
     district = DistrictFigures(volumes=base + growth_volumes, area_m2=area_m2(base + growth_volumes, per))
 
     shares = split_growth(new_retirees, [s.retirees for s in inputs.streets])
@@ -220,6 +229,7 @@ def compute(inputs: PlanningInputs) -> PlanningReport:
         "new_retirees": new_retirees,
         "growth_volumes": growth_volumes,
         "growth_split": "pro_rata_retirees",
+        "given_volumes": inputs.given_volumes,
         "district_base_volumes": inputs.district_volumes,
         "street_store_volumes": street_volumes,
         "district_includes_street_files": inputs.district_includes_street_files,

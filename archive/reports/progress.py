@@ -180,7 +180,8 @@ def dashboard(settings: ReportSettings, *, street: str | None = None, today: dt.
     total = Counts()
     by_level = {level: Counts() for level in LEVELS}
     unknown_level = Counts()
-    streets: dict[str, Counts] = {}
+    # Every street shows, with nothing yet or not: a street-scoped user's own, the district's fifteen.
+    streets: dict[str, Counts] = {s: Counts() for s in ((street,) if street is not None else STREETS)}
     for (level, file_street, _employer), counts in groups.items():
         total.add(counts)
         by_level.get(level or "", unknown_level).add(counts)

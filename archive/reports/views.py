@@ -109,7 +109,7 @@ def _planning(form: PlanningForm) -> PlanningReport:
     inputs = planning_inputs(settings, growth_per_year=form.growth_per_year.data, years=form.years.data,
                              volumes_per_retiree=form.volumes_per_retiree.data, start_year=_today().year)
     if form.volumes.data is not None:
-        inputs = inputs.what_if(district_volumes=form.volumes.data)
+        inputs = inputs.what_if(given_volumes=form.volumes.data)
     report = compute(inputs)
     if _scope() is not None:
         report = replace(report, streets=[s for s in report.streets if s.street == _scope()])

@@ -17,7 +17,7 @@ from archive.reports.planning import (
 
 
 def test_the_work_plans_volumes_need_at_least_its_1900_m2():
-    report = compute(PlanningInputs(district_volumes=WORK_PLAN["district_volumes"], source="given"))
+    report = compute(PlanningInputs(district_volumes=0, given_volumes=WORK_PLAN["district_volumes"]))
     assert report.district.volumes == 316_700
     assert report.district.area_m2 == 1900.2
     assert report.district.area_m2 >= 1900
@@ -80,9 +80,10 @@ def test_growth_without_street_files_in_the_district_store():
 
 def test_what_if_marks_given_figures():
     base = PlanningInputs(district_volumes=12, streets=[StreetInput("德胜", 1, 1)])
-    given = base.what_if(district_volumes=316_700)
+    given = base.what_if(given_volumes=316_700)
     assert given.source == "given" and base.source == "database"
-    assert compute(given).district.volumes == 316_700 + 1
+    assert compute(base).district.volumes == 12 + 1  # its own and the street's store
+    assert compute(given).district.volumes == 316_700  # the given figure is the whole store, as the plan's is
 
 
 def test_split_growth_sums_exactly():
@@ -101,7 +102,8 @@ def test_fractional_volumes_round_up_without_floating_point_noise():
 
 @pytest.mark.parametrize("bad", [{"district_volumes": -1}, {"district_volumes": 0, "years": 101},
                                  {"district_volumes": 0, "volumes_per_retiree": -0.5},
-                                 {"district_volumes": 0, "growth_per_year": -3}])
+                                 {"district_volumes": 0, "growth_per_year": -3},
+                                 {"district_volumes": 0, "given_volumes": -1}])
 def test_impossible_inputs_are_refused(bad):
     with pytest.raises(ValueError):
         PlanningInputs(**bad)
