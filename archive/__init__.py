@@ -26,9 +26,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.config import load_config
     from archive.config import validate as validate_config
     from archive.fulltext import init_app as init_fulltext
-    from archive.intake import init_app as init_intake
     from archive.oversight import init_app as init_oversight
+    from archive.pages import init_app as init_pages
     from archive.reports import init_app as init_reports
+    from archive.scanning import init_app as init_scanning
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
@@ -47,7 +48,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     init_accounts(app)
     init_catalogue(app)
-    init_intake(app)
+    init_pages(app)
+    init_scanning(app)
     init_fulltext(app)
     init_web(app)
     init_oversight(app)

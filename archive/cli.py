@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from archive.config import ConfigError
-from archive.intake.queue import get_queue
+from archive.scanning.queue import get_queue
 
 __all__ = ["main"]
 

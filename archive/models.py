@@ -5,8 +5,9 @@ from __future__ import annotations
 from archive.accounts.models import AccountRequest, LoginFailure, User, UserRelative
 from archive.audit.models import AuditEvent, AuditFlag, AuditScanState
 from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileStatus, Material, Person
-from archive.intake.models import FindingStatus, IngestJob, JobStatus, Page, PageCheckpoint, QcFinding, SpotCheck
+from archive.pages.models import Page
 from archive.roles import Role
+from archive.scanning.models import FindingStatus, IngestJob, JobStatus, PageCheckpoint, QcFinding, SpotCheck
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",

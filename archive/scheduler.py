@@ -14,9 +14,9 @@ from flask import Flask
 from archive.audit.anchors import anchor_now
 from archive.audit.recorder import anchor_due, record
 from archive.extensions import db
-from archive.intake.fixity import verify_storage
 from archive.objects import get_store
 from archive.oversight.rules import scan
+from archive.pages.fixity import verify_storage
 
 __all__ = ["run_once", "start"]
 

@@ -71,7 +71,7 @@ def dangan(package: Path, workers: int) -> tuple[float, list[dict]]:
 
     from archive import create_app
     from archive.extensions import db
-    from archive.intake.service import create_job, run_job
+    from archive.scanning.service import create_job, run_job
 
     tmp = Path(tempfile.mkdtemp(prefix="dangan-bench-ingest-"))
     try:

@@ -82,8 +82,9 @@ class Factory:
 
         from PIL import Image
 
-        from archive.intake.models import IngestJob, Page, QcFinding, SpotCheck
         from archive.objects import get_store
+        from archive.pages.models import Page
+        from archive.scanning.models import IngestJob, QcFinding, SpotCheck
         from storage import sha256_bytes
 
         with self.app.app_context():

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ from archive.catalogue.export import catalogue_workbook
 from archive.catalogue.models import ArchiveFile
 from archive.catalogue.operations import import_catalogue
 from archive.extensions import db
-from archive.signals import catalogue_committed
+from archive.signals import app_sender, catalogue_committed
 
 catalogue_cli = AppGroup("catalogue", help="Import and export catalogues (目录建库).")
 
@@ -33,7 +32,7 @@ def import_command(paths: tuple[Path, ...], replace: bool, as_json: bool) -> Non
     """
     result = import_catalogue(paths, replace=replace, street_scope=None, sources=[str(p) for p in paths])
     db.session.commit()
-    catalogue_committed.send(current_app._get_current_object())
+    catalogue_committed.send(app_sender())
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

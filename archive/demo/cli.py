@@ -22,8 +22,8 @@ from archive.audit import record
 from archive.catalogue.importer import import_paths
 from archive.catalogue.models import ArchiveFile, Custody
 from archive.extensions import db
-from archive.intake.service import create_job, run_job
 from archive.roles import Role
+from archive.scanning.service import create_job, run_job
 
 DEMO_PASSWORD = "Dangan#2020"
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from archive.catalogue.models import ArchiveFile, Material, Person
 from archive.extensions import db
-from archive.intake.models import Page
+from archive.pages.models import Page
 from search import PageDoc, SearchIndex, open_index
 
 __all__ = ["IndexCheck", "check_index", "get_index", "page_docs", "rebuild_index", "reindex_files"]

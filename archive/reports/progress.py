@@ -27,9 +27,10 @@ from sqlalchemy import and_, case, func, or_, select
 from archive.catalogue.models import ArchiveFile, FileStatus, Person
 from archive.extensions import db
 from archive.geo import STREETS
-from archive.intake.models import FindingStatus, Page, QcFinding, SpotCheck
+from archive.pages.models import Page
 from archive.reports.incoming import expected_outstanding
 from archive.reports.settings import LEVELS, ReportSettings
+from archive.scanning.models import FindingStatus, QcFinding, SpotCheck
 
 __all__ = ["STAGES", "Counts", "Dashboard", "LevelProgress", "dashboard"]
 

@@ -19,10 +19,10 @@ from tests.helpers import csrf_token
 # endpoints whose events must carry the file they showed or changed
 FILE_ROUTES = {"catalogue.file_detail", "catalogue.file_edit", "catalogue.file_export", "catalogue.material_new",
                "catalogue.material_edit", "catalogue.material_delete", "catalogue.material_move",
-               "catalogue.my_file", "intake.file_qc", "intake.file_qc_export", "intake.finding_update",
-               "intake.findings_accept",
-               "intake.thumbnails", "intake.viewer", "intake.page_image", "intake.page_thumb", "intake.page_original",
-               "intake.spot_check_record"}
+               "catalogue.my_file", "scanning.file_qc", "scanning.file_qc_export", "scanning.finding_update",
+               "scanning.findings_accept",
+               "pages.thumbnails", "pages.viewer", "pages.page_image", "pages.page_thumb", "pages.page_original",
+               "scanning.spot_check_record"}
 SKIP = {"static", "accounts.login", "web.health"}  # no personal data; log-in is audited in its own tests
 
 

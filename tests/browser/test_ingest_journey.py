@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.intake.builder import FileSpec, build
+from tests.scanning.builder import FileSpec, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 

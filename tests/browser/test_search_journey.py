@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.intake.builder import FileSpec, build
+from tests.scanning.builder import FileSpec, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def test_search_a_name_open_the_hit_see_it_highlighted(page, live_app, tmp_path):
     from archive.extensions import db
-    from archive.intake.service import create_job, run_job
+    from archive.scanning.service import create_job, run_job
 
     spec = FileSpec("XC-S-000001", name="张建国")
     spec.materials = spec.materials[:2]

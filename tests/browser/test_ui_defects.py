@@ -42,9 +42,10 @@ def seeded(live_app):  # type: ignore[no-untyped-def]
     from archive.extensions import db
     from archive.fulltext.indexing import reindex_files
     from archive.idnumbers import make_id_number
-    from archive.intake.models import IngestJob, Page, QcFinding, SpotCheck
     from archive.objects import get_store
+    from archive.pages.models import Page
     from archive.roles import Role
+    from archive.scanning.models import IngestJob, QcFinding, SpotCheck
     from storage import sha256_bytes
     from tests.conftest import TEST_PASSWORD
 
@@ -286,7 +287,7 @@ def test_viewer_marks_the_match_in_the_text_and_labels_materials_like_the_catalo
 
 def _statuses(live_app, ids):  # type: ignore[no-untyped-def]
     from archive.extensions import db
-    from archive.intake.models import QcFinding
+    from archive.scanning.models import QcFinding
 
     with live_app.app_context():
         rows = dict(db.session.execute(select(QcFinding.id, QcFinding.status).where(QcFinding.id.in_(ids))).all())

@@ -67,7 +67,7 @@ def _file_with_classes(factory):  # type: ignore[no-untyped-def]
     with factory.app.app_context():
         # factory.ingested links every page to one material: page 1 belongs to 九-1, page 2 to 三
         from archive.fulltext.indexing import reindex_files
-        from archive.intake.models import Page
+        from archive.pages.models import Page
 
         for page_id, class_no in zip(made["pages"], (9, 3), strict=True):
             db.session.get(Page, page_id).material_id = next(m.id for m in file.materials if m.class_no == class_no)
@@ -196,7 +196,7 @@ def test_an_estimated_total_is_shown_as_one(app, client, factory):
 
 def test_viewer_shows_the_seals_and_the_doubt_threshold(app, client, factory):
     # Issue 12: seal text apart from the body text; words under the engine's threshold outlined in the viewer.
-    from archive.intake.models import Page
+    from archive.pages.models import Page
 
     _file, made = _file_with_classes(factory)
     with factory.app.app_context():

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from archive.catalogue.models import Material
 from archive.extensions import db
-from archive.intake.models import QcFinding
 from archive.roles import Role
+from archive.scanning.models import QcFinding
 from archive.spreadsheets import csv_safe, is_formula_like
 from tests.conftest import login
 

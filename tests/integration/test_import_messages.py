@@ -68,8 +68,8 @@ def test_a_message_is_data_and_says_itself_in_either_language(app):
 
 
 def test_a_packages_import_keeps_its_errors_as_code_and_parameters(app, factory, tmp_path):
-    from archive.intake.service import create_job, run_job
-    from tests.intake.builder import FileSpec, build
+    from archive.scanning.service import create_job, run_job
+    from tests.scanning.builder import FileSpec, build
 
     root = build(tmp_path / "pkg", [FileSpec("XC-M-000001", materials=[("一", 1, "干部履历表", 1)])])
     (root / "目录.csv").write_bytes(_csv(CAT_HEADER, [["XC-M-000001", "11", "1", "x", "", "", ""]]))

@@ -40,7 +40,7 @@ def test_statuses_are_checked_and_json_columns_hold_values(app):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError, StatementError
 
-    from archive.intake.models import IngestJob, JobStatus
+    from archive.scanning.models import IngestJob, JobStatus
 
     with app.app_context():
         job = IngestJob(created_by="t", source="t", paths=["store:uploads/x/000/a.zip"], failure_params={"n": 1})

@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from archive.catalogue.models import FileStatus
 from archive.extensions import db
-from archive.intake.models import QcFinding, SpotCheck
+from archive.scanning.models import QcFinding, SpotCheck
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ LAYERS: list[set[str]] = [
     {"security"},                                             # every request's access check, headers, errors
     {"catalogue"},                                            # files, materials, people
     {"accounts"},                                             # users (a retiree's account names a file)
-    {"intake"},                                               # scan jobs, pages, QC
+    {"pages"},                                                # page images, the viewer, fixity
+    {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
     {"reports"},                                              # progress dashboard and §六 planning (reads the others)
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
