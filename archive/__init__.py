@@ -30,6 +30,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.pages import init_app as init_pages
     from archive.reports import init_app as init_reports
     from archive.scanning import init_app as init_scanning
+    from archive.transfers import init_app as init_transfers
     from archive.web import init_app as init_web
 
     app = Flask(__name__, instance_relative_config=False)
@@ -51,6 +52,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_pages(app)
     init_scanning(app)
     init_fulltext(app)
+    init_transfers(app)
     init_web(app)
     init_oversight(app)
     init_reports(app)

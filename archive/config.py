@@ -134,4 +134,11 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_AUDIT_BULK_MINUTES": int(env.get("DANGAN_AUDIT_BULK_MINUTES", "10")),
         "DANGAN_AUDIT_FAILED_LOGINS": int(env.get("DANGAN_AUDIT_FAILED_LOGINS", "5")),
         "DANGAN_AUDIT_DENIED": int(env.get("DANGAN_AUDIT_DENIED", "5")),
+        # Transfers (移交与转递): the 转递通知单's number prefix, the days before an outstanding 回执 is chased,
+        # the form of a received file's 档号 ({year}, {seq}), and the CJK font embedded in PDFs (path, index).
+        "DANGAN_TRANSFER_NOTICE_PREFIX": env.get("DANGAN_TRANSFER_NOTICE_PREFIX", "西人档转字"),
+        "DANGAN_TRANSFER_CHASE_DAYS": int(env.get("DANGAN_TRANSFER_CHASE_DAYS", "30")),
+        "DANGAN_ARCHIVE_NO_FORMAT": env.get("DANGAN_ARCHIVE_NO_FORMAT", "XC-{year}-{seq:06d}"),
+        "DANGAN_PDF_FONT": env.get("DANGAN_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        "DANGAN_PDF_FONT_INDEX": int(env.get("DANGAN_PDF_FONT_INDEX", "2")),  # Noto Sans CJK SC in the .ttc
     }

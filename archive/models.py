@@ -8,9 +8,17 @@ from archive.catalogue.models import ArchiveFile, Custody, EmployerLevel, FileSt
 from archive.pages.models import Page
 from archive.roles import Role
 from archive.scanning.models import FindingStatus, IngestJob, JobStatus, PageCheckpoint, QcFinding, SpotCheck
+from archive.transfers.models import (
+    Relation,
+    RosterEntry,
+    Storeroom,
+    Transfer,
+    TransferBatch,
+)
 
 __all__ = [
     "ArchiveFile", "AuditEvent", "AuditFlag", "AuditScanState", "Custody", "EmployerLevel", "FileStatus",
     "AccountRequest", "LoginFailure", "Material", "Person", "Role", "User", "UserRelative",
     "FindingStatus", "IngestJob", "JobStatus", "Page", "PageCheckpoint", "QcFinding", "SpotCheck",
+    "Relation", "RosterEntry", "Storeroom", "Transfer", "TransferBatch",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from blinker import Namespace
 from flask import Flask, current_app
 
-__all__ = ["app_sender", "catalogue_committed", "page_notes", "pages_recorded", "storage_claims"]
+__all__ = ["app_sender", "catalogue_committed", "file_transferred", "page_notes", "pages_recorded", "storage_claims"]
 
 _signals = Namespace()
 
@@ -41,3 +41,8 @@ page_notes = _signals.signal("page-notes")
 # ``dangan storage verify`` walks the store; receivers return an :class:`archive.pages.fixity.StorageClaims`
 # naming the objects their unfinished work holds (not orphans) and the uploads they keep.
 storage_claims = _signals.signal("storage-claims")
+
+# Files left the archive's hands or moved between holders (转递 sent, an incoming file received), after the
+# commit; keyword ``file_ids``: the files, ``direction``: ``"out"`` or ``"in"``.  The search feeder may
+# refresh what it shows of their status.
+file_transferred = _signals.signal("file-transferred")

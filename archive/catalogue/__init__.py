@@ -19,4 +19,17 @@ def init_app(app: Flask) -> None:
     def _column_labels() -> dict[str, object]:
         from archive.catalogue.columns import column_label
 
-        return {"column_label": column_label}
+        return {"column_label": column_label, "file_sections": _file_sections(app)}
+
+
+def _file_sections(app: Flask) -> object:
+    """Sections that higher domains add to the file page (transfers: relations, 转递).
+
+    The catalogue does not import them: each registers ``callable(file) -> markup`` in
+    ``app.extensions["dangan.file_sections"]``.
+    """
+
+    def sections(file: object) -> list[object]:
+        return [render(file) for render in app.extensions.get("dangan.file_sections", [])]
+
+    return sections

@@ -15,12 +15,14 @@ from sqlalchemy import func, select
 
 from archive.audit import record
 from archive.catalogue.importer import ImportResult, import_paths
-from archive.catalogue.models import ArchiveFile, Material
+from archive.catalogue.models import ArchiveFile, Material, Person
 from archive.extensions import db
 
 __all__ = [
     "CatalogueError",
     "add_material",
+    "create_file",
+    "person_by_id_number",
     "delete_material",
     "import_catalogue",
     "move_material",
@@ -108,6 +110,38 @@ def add_material(
 
 def _snapshot(row: object, fields: tuple[str, ...]) -> dict[str, object]:
     return {k: getattr(row, k) for k in fields}
+
+
+PERSON_FIELDS = ("name", "sex", "id_number", "birth_date", "employer", "employer_level", "retired_on",
+                 "hukou_district", "hukou_street", "residence_district", "residence_street", "party_member")
+
+
+def person_by_id_number(id_number: str) -> Person | None:
+    """The person held under an 18-character ID number, if any."""
+    return db.session.scalar(select(Person).where(Person.id_number == id_number))
+
+
+def create_file(archive_no: str, *, person: dict[str, Any], **values: Any) -> ArchiveFile:
+    """Create a file (案卷) under a new 档号 with its person (a received transfer, 目录建库 follows).
+
+    ``person`` holds :data:`PERSON_FIELDS`; a person already held under that ID number is reused (their
+    data as held is kept), so one person never has two rows.  ``values`` are :data:`FILE_FIELDS`.
+    """
+    if db.session.scalar(select(ArchiveFile.id).where(ArchiveFile.archive_no == archive_no)) is not None:
+        raise CatalogueError("archive_no_taken", "archive_no")
+    unknown = (set(person) - set(PERSON_FIELDS)) | (set(values) - set(FILE_FIELDS))
+    if unknown:
+        raise CatalogueError("unknown_field", sorted(unknown)[0])
+    held = person_by_id_number(person["id_number"]) if person.get("id_number") else None
+    if held is None:
+        held = Person(**person)
+        db.session.add(held)
+        db.session.flush()
+    file = ArchiveFile(archive_no=archive_no, person_id=held.id, **values)
+    db.session.add(file)
+    db.session.flush()
+    record("file.create", file=file, details={"after": _snapshot(file, FILE_FIELDS), "person_id": held.id})
+    return file
 
 
 def update_file(file: ArchiveFile, **values: Any) -> dict[str, tuple[object, object]]:

@@ -55,7 +55,7 @@ def planning_inputs(settings: ReportSettings, *, growth_per_year: int | None = N
         else:
             district_volumes += int(volumes)
     expected_files = expected_volumes = 0
-    for group in expected_outstanding():
+    for group in expected_outstanding(open_only=True):
         expected_files += group.files
         expected_volumes += group.volumes
         if group.street:

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"pages"},                                                # page images, the viewer, fixity
     {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
+    {"transfers"},                                            # batches, 名册, receiving, 转递, shelves
     {"reports"},                                              # progress dashboard and §六 planning (reads the others)
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
