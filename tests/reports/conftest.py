@@ -20,10 +20,11 @@ def stages(app, factory):  # type: ignore[no-untyped-def]
     received = factory.file("德胜", person=person("德胜", "北京第一机床厂", "central"))
     catalogued = factory.file("德胜", person=person("德胜", "燕京啤酒厂", "municipal"),
                               status=FileStatus.CATALOGUED, volumes_copy=1)
-    digitised = factory.file("月坛", person=person("月坛", "燕京啤酒厂", "municipal"), status=FileStatus.CATALOGUED)
-    accepted = factory.file("月坛", person=person("月坛", "西城服装厂", "district"), status=FileStatus.CATALOGUED,
+    # on loan: digitised because it has current pages (its status no longer says so)
+    digitised = factory.file("月坛", person=person("月坛", "燕京啤酒厂", "municipal"), status=FileStatus.ON_LOAN)
+    accepted = factory.file("月坛", person=person("月坛", "西城服装厂", "district"), status=FileStatus.DIGITISED,
                             custody="street", volumes_original=2)
-    failing = factory.file("月坛", person=person("月坛", "西城服装厂", "district"), status=FileStatus.CATALOGUED)
+    failing = factory.file("月坛", person=person("月坛", "西城服装厂", "district"), status=FileStatus.DIGITISED)
     passed_on = factory.file("德胜", person=person("德胜", "西城服装厂", "district"), status=FileStatus.TRANSFERRED)
     jobs = {name: factory.ingested(f) for name, f in (("digitised", digitised), ("accepted", accepted),
                                                       ("failing", failing))}
