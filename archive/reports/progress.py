@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from archive.catalogue.models import ArchiveFile, FileStatus, Person
 from archive.extensions import db
@@ -122,10 +123,13 @@ def _held_groups(settings: ReportSettings, street: str | None) -> list[Any]:
                   .distinct())
     errors = (select(QcFinding.file_id)
               .where(QcFinding.status == FindingStatus.OPEN, QcFinding.severity == "error").distinct())
-    has_pages = select(Page.id).where(Page.file_id == ArchiveFile.id, Page.current.is_(True)).exists()
+    # Files on loan with current pages: the few files on loan, each looked up in the pages index.
+    on_loan = aliased(ArchiveFile)
+    lent_with_pages = (select(Page.file_id).join(on_loan, on_loan.id == Page.file_id)
+                       .where(on_loan.status == FileStatus.ON_LOAN, Page.current.is_(True)).distinct())
     held = ArchiveFile.status != FileStatus.TRANSFERRED
     digitised = or_(ArchiveFile.status == FileStatus.DIGITISED,
-                    and_(ArchiveFile.status == FileStatus.ON_LOAN, has_pages))
+                    and_(ArchiveFile.status == FileStatus.ON_LOAN, ArchiveFile.id.in_(lent_with_pages)))
     catalogued = ArchiveFile.status.in_((FileStatus.CATALOGUED, FileStatus.DIGITISED, FileStatus.ON_LOAN))
     accepted = and_(digitised, ArchiveFile.id.not_in(unaccepted), ArchiveFile.id.not_in(errors))
 
@@ -142,6 +146,10 @@ def _held_groups(settings: ReportSettings, street: str | None) -> list[Any]:
             .group_by(Person.employer_level, ArchiveFile.street, Person.employer))
     if street is not None:
         stmt = stmt.where(ArchiveFile.street == street)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The query's cost estimate crosses jit_above_cost, and compiling it takes PostgreSQL longer (≈ 2 s
+        # measured at 120,000 files) than running it; SET LOCAL ends with this transaction.
+        db.session.execute(text("SET LOCAL jit = off"))
     return list(db.session.execute(stmt).all())
 
 

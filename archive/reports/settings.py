@@ -10,7 +10,8 @@ when the app is built (:func:`validate`), so a mistyped deadline stops the start
 * ``DANGAN_REPORTS_VOLUMES_PER_RETIREE`` — volumes a new retiree's file brings (empty: the average held)
 * ``DANGAN_REPORTS_CENTRALISE_STREET_FILES`` — size the district store for the streets' files too (default yes)
 * ``DANGAN_REPORTS_ACCEPT_SHARE`` — share of a batch's sample pages that must pass for acceptance (0.95)
-* ``DANGAN_REPORTS_PDF_FONT`` — a TrueType/OpenType font with Chinese glyphs for the PDF (default: Noto CJK)
+* ``DANGAN_REPORTS_PDF_FONT`` — a TrueType/OpenType font with Chinese glyphs for the PDF (default:
+  ``DANGAN_PDF_FONT``, else the first Noto CJK / WenQuanYi / AR PL font installed)
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def settings_from(config: Mapping[str, Any]) -> ReportSettings:
         centralise_street_files=centralise in _TRUE,
         accept_share=_share("DANGAN_REPORTS_ACCEPT_SHARE", config.get("DANGAN_REPORTS_ACCEPT_SHARE") or 0.95,
                             most=1),
-        pdf_font=str(config.get("DANGAN_REPORTS_PDF_FONT") or ""),
+        # The transfers' PDFs name their font in DANGAN_PDF_FONT: one setting serves both, if that is all it is.
+        pdf_font=str(config.get("DANGAN_REPORTS_PDF_FONT") or config.get("DANGAN_PDF_FONT") or ""),
     )
 
 

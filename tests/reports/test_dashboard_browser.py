@@ -59,9 +59,17 @@ def test_dashboard_charts_render(page, live_app, locale, tmp_path: Path):
         assert "移交进度" in page.locator("h1").inner_text()
 
 
-def test_planning_page_what_if_in_the_browser(page):
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_planning_page_what_if_in_the_browser(page, locale):
     log_in(page, "archivist")
+    page.click(f"[data-testid=lang-{locale}]")
+    page.wait_for_selector(f"html[lang={'zh-CN' if locale == 'zh_CN' else 'en'}]")
     page.goto("/reports/planning")
+    if locale == "en":
+        text = page.locator("main").inner_text()
+        for name in sorted(STREETS, key=len, reverse=True):
+            text = text.replace(name, "")
+        assert not CJK.findall(text), CJK.findall(text)[:20]
     page.fill("input[name=volumes]", "316700")
     page.click("[data-testid=what-if-submit]")
     page.wait_for_selector("[data-testid=district-area]")
