@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, case, func, or_, select, text, union
 from sqlalchemy.orm import aliased
 
 from archive.catalogue.models import ArchiveFile, FileStatus, Person
@@ -117,16 +117,18 @@ def _held_groups(settings: ReportSettings, street: str | None) -> list[Any]:
     the open QC errors, each a small DISTINCT list the database hashes once.
     """
     passed = _passed_jobs(settings.accept_share)
-    not_passed = select(IngestJob.id).where(IngestJob.id.not_in(passed))
-    unaccepted = (select(Page.file_id).where(Page.current.is_(True),
-                                             or_(Page.job_id.is_(None), Page.job_id.in_(not_passed)))
-                  .distinct())
+    # Driven from the (few) batches not passed yet through the pages' job index, plus pages of no batch.
+    unaccepted = union(
+        select(Page.file_id).join(IngestJob, IngestJob.id == Page.job_id)
+        .where(IngestJob.id.not_in(passed), Page.current.is_(True)),
+        select(Page.file_id).where(Page.job_id.is_(None), Page.current.is_(True)))
     errors = (select(QcFinding.file_id)
               .where(QcFinding.status == FindingStatus.OPEN, QcFinding.severity == "error").distinct())
     # Files on loan with current pages: the few files on loan, each looked up in the pages index.
     on_loan = aliased(ArchiveFile)
-    lent_with_pages = (select(Page.file_id).join(on_loan, on_loan.id == Page.file_id)
-                       .where(on_loan.status == FileStatus.ON_LOAN, Page.current.is_(True)).distinct())
+    lent_with_pages = select(on_loan.id).where(
+        on_loan.status == FileStatus.ON_LOAN,
+        select(Page.id).where(Page.file_id == on_loan.id, Page.current.is_(True)).exists())
     held = ArchiveFile.status != FileStatus.TRANSFERRED
     digitised = or_(ArchiveFile.status == FileStatus.DIGITISED,
                     and_(ArchiveFile.status == FileStatus.ON_LOAN, ArchiveFile.id.in_(lent_with_pages)))
