@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
@@ -12,8 +13,9 @@ from archive.formutil import choices
 from archive.geo import STREETS
 from archive.transfers.models import EntryStatus, RelationKind, RelationState, TransferStatus
 
-LEVEL_CHOICES = (("central", _l("Central (央属)")), ("municipal", _l("Municipal (市属)")),
-                 ("district", _l("District (区属)")))
+LEVEL_LABELS = {"central": lazy_pgettext("level", "Central"), "municipal": lazy_pgettext("level", "Municipal"),
+                "district": lazy_pgettext("level", "District")}
+LEVEL_CHOICES = tuple(LEVEL_LABELS.items())
 ENTRY_LABELS = {EntryStatus.EXPECTED: _l("Expected"), EntryStatus.RECEIVED: _l("Received"),
                 EntryStatus.MISSING: _l("Missing"), EntryStatus.ELSEWHERE: _l("To another district")}
 RELATION_LABELS = {RelationKind.SOCIAL_INSURANCE: _l("Social insurance"), RelationKind.ARCHIVE: _l("Personnel file"),
@@ -86,6 +88,22 @@ class FileTransferForm(FlaskForm):
     to = StringField(_l("Transfer to (district or office)"), validators=[DataRequired(), Length(max=100)])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
     post = StringField(_l("Post"), validators=[Optional(), Length(max=100)])
+
+
+class IncomingForm(FlaskForm):
+    sender = StringField(_l("Sender"), validators=[DataRequired(), Length(max=100)])
+    their_notice_no = StringField(_l("Their notice no."), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    unit = StringField(_l("Unit and post"), validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    volumes_original = _count(_l("Original volumes"))
+    volumes_copy = _count(_l("Copy volumes"))
+    materials = _count(_l("Materials"))
+
+
+class IncomingReceiveForm(FlaskForm):
+    street = SelectField(_l("Street"), choices=choices([(s, s) for s in STREETS]))
 
 
 class RelationForm(FlaskForm):

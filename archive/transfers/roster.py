@@ -91,13 +91,6 @@ class RosterData:
     count: int = 0  # data rows read, valid or not
 
 
-class _Formula:
-    """A formula cell, kept apart from text that merely starts with ``=``."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
 def _decode(data: bytes) -> str:
     # A UTF-8 BOM in front of GB18030 bytes happens when a tool adds one to whatever it saves.
     body = data.removeprefix(_BOM)
@@ -149,8 +142,8 @@ def _workbook_rows(path: Path) -> tuple[list[tuple[int, Sequence[Any]]], RowErro
         try:
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()
-            rows = [[_Formula(c.value) if c.data_type == "f" else c.value for c in row]
-                    for row in sheet.iter_rows()]
+            # Without data_only a formula comes back as its text ("=SUM(…)"), refused like "=…" typed in a csv.
+            rows = list(sheet.iter_rows(values_only=True))
         except Exception:
             return [], RowError(None, None, "unreadable_file", msg("Cannot read the Excel file: it is damaged"))
         finally:
@@ -229,7 +222,7 @@ def _row(data: RosterData, number: int, values: dict[str, Any], level: str, seen
 
     for column, value in values.items():
         # In a csv there are no formula cells, but "=…" is one once the file is opened in Excel again.
-        if isinstance(value, _Formula) or (isinstance(value, str) and value.strip().startswith("=")):
+        if isinstance(value, str) and value.strip().startswith("="):
             add(column, "formula", msg("The cell holds a formula: enter the value itself (copy, then paste values)"))
     if errors:
         data.errors.extend(errors)

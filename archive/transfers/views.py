@@ -27,6 +27,7 @@ from archive.roles import Role
 from archive.transfers import operations as ops
 from archive.transfers.forms import (
     ENTRY_LABELS,
+    LEVEL_LABELS,
     RELATION_LABELS,
     RELATION_OFFICES,
     STATE_LABELS,
@@ -34,10 +35,11 @@ from archive.transfers.forms import (
     BatchForm,
     ExtraForm,
     ReceiveForm,
+    RelationForm,
     RosterForm,
     StatementForm,
 )
-from archive.transfers.models import EntryStatus, RosterEntry, TransferBatch
+from archive.transfers.models import EntryStatus, RosterEntry, Transfer, TransferBatch
 from archive.transfers.pdf import receipt_pdf
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
@@ -47,8 +49,9 @@ STAFF = (Role.ARCHIVIST, Role.APPROVER)
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"ENTRY_LABELS": ENTRY_LABELS, "RELATION_LABELS": RELATION_LABELS, "RELATION_OFFICES": RELATION_OFFICES,
-            "RELATION_STATE_LABELS": STATE_LABELS, "TRANSFER_LABELS": TRANSFER_LABELS}
+    return {"ENTRY_LABELS": ENTRY_LABELS, "BATCH_LEVELS": LEVEL_LABELS, "RELATION_LABELS": RELATION_LABELS,
+            "RELATION_OFFICES": RELATION_OFFICES, "RELATION_STATE_LABELS": STATE_LABELS,
+            "TRANSFER_LABELS": TRANSFER_LABELS}
 
 
 @bp.app_template_filter("said")
@@ -185,6 +188,21 @@ def entry_receive(entry_id: int) -> ResponseReturnValue:
     else:
         flash(_("%(name)s recorded: %(state)s.", name=entry.name, state=ENTRY_LABELS[entry.status]), "success")
     return redirect(back)
+
+
+@bp.route("/entries/<int:entry_id>")
+@requires(*STAFF)
+def entry(entry_id: int) -> ResponseReturnValue:
+    """One 名册 row: its routing and its relations, which each office records here."""
+    entry = db.session.get(RosterEntry, entry_id)
+    if entry is None:
+        abort(404)
+    ensure_street(entry.street)
+    transfers = list(db.session.scalars(select(Transfer).where(Transfer.entry_id == entry.id)))
+    record("transfers.entry.view", file=entry.file, target_type="transfer_entry", target_id=entry.id,
+           details={"full_id_shown": _is_archivist()})
+    return render_template("transfers/entry.html", e=entry, transfers=transfers, full_id=_is_archivist(),
+                           relation_form=RelationForm(), can_edit=_is_archivist())
 
 
 @bp.route("/batches/<int:batch_id>/extra", methods=["POST"])

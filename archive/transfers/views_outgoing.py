@@ -19,7 +19,16 @@ from archive.catalogue.scope import get_file_or_404
 from archive.extensions import db
 from archive.roles import Role
 from archive.transfers import operations as ops
-from archive.transfers.forms import FileTransferForm, ReceiptForm, RelationForm, RouteForm, SendForm, StoreroomForm
+from archive.transfers.forms import (
+    FileTransferForm,
+    IncomingForm,
+    IncomingReceiveForm,
+    ReceiptForm,
+    RelationForm,
+    RouteForm,
+    SendForm,
+    StoreroomForm,
+)
 from archive.transfers.models import Relation, Storeroom, Transfer, TransferDirection
 from archive.transfers.pdf import notice_pdf
 from archive.transfers.receiving import room_use
@@ -47,7 +56,48 @@ def outgoing() -> ResponseReturnValue:
     transfers = list(db.session.scalars(stmt))
     chase = ops.chase_list()
     record("transfers.outgoing.view", details={"shown": len(transfers), "chase": len(chase)})
-    return render_template("transfers/outgoing.html", transfers=transfers, chase=chase, status=status)
+    return render_template("transfers/outgoing.html", transfers=transfers, chase=chase, status=status,
+                           incoming_form=IncomingForm(), can_edit=_is_archivist())
+
+
+@bp.route("/incoming", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def incoming_new() -> ResponseReturnValue:
+    """An incoming 转递 announced by another holder's notice."""
+    ensure_street(None)
+    form = IncomingForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("transfers.outgoing"))
+    try:
+        created = ops.register_incoming(sender=form.sender.data or "", their_notice_no=form.their_notice_no.data or "",
+                                        name=form.name.data or "", id_number=form.id_number.data or "",
+                                        unit=form.unit.data or "", reason=form.reason.data or "",
+                                        volumes_original=form.volumes_original.data or 0,
+                                        volumes_copy=form.volumes_copy.data or 0, materials=form.materials.data or 0)
+    except ops.TransferError as exc:
+        _refused(exc)
+        return redirect(url_for("transfers.outgoing"))
+    return redirect(url_for("transfers.transfer", transfer_id=created.id))
+
+
+@bp.route("/<int:transfer_id>/receive", methods=["POST"])
+@requires(Role.ARCHIVIST)
+def incoming_receive(transfer_id: int) -> ResponseReturnValue:
+    """Receive an incoming file: a 档号, a shelf place, the serving street."""
+    transfer = _transfer_or_404(transfer_id)
+    form = IncomingReceiveForm()
+    if form.validate_on_submit():
+        try:
+            ops.receive_incoming(transfer, street=form.street.data or None)
+            assert transfer.file is not None
+            flash(_("%(name)s received as %(no)s, place %(place)s.", name=transfer.name, no=transfer.file.archive_no,
+                    place=transfer.file.location or "—"), "success")
+        except ops.TransferError as exc:
+            _refused(exc)
+    else:
+        _form_errors(form)
+    return redirect(url_for("transfers.transfer", transfer_id=transfer.id))
 
 
 @bp.route("/<int:transfer_id>")
@@ -56,7 +106,8 @@ def transfer(transfer_id: int) -> ResponseReturnValue:
     transfer = _transfer_or_404(transfer_id)
     record("transfers.transfer.view", file=transfer.file, target_type="transfer", target_id=transfer.id)
     return render_template("transfers/transfer.html", transfer=transfer, send_form=SendForm(),
-                           receipt_form=ReceiptForm(), can_edit=_is_archivist(), Direction=TransferDirection)
+                           receipt_form=ReceiptForm(), receive_form=IncomingReceiveForm(), can_edit=_is_archivist(),
+                           Direction=TransferDirection)
 
 
 @bp.route("/<int:transfer_id>/send", methods=["POST"])

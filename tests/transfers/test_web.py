@@ -48,6 +48,22 @@ def test_batch_import_receive_close_and_transfer(app, factory, tmp_path):
         entries = {e.name: e.id for e in db.session.scalars(query)}
         transfer_id = db.session.scalar(select(Transfer.id).where(Transfer.entry_id == entries["赵六"]))
     assert set(entries) == {"张三", "李四", "赵六"}
+    listing = client.get(page)
+    assert listing.status_code == 200 and listing.get_data(as_text=True).count('data-testid="receive-form"') == 3
+    # each office records its relation on the row's page: 赵六's social insurance goes to 海淀
+    entry_page = f"/transfers/entries/{entries['赵六']}"
+    shown = client.get(entry_page).get_data(as_text=True)
+    assert "社保关系" in shown and "登记为已转出" in shown and "档案关系和社保关系移交海淀" in shown
+    with app.app_context():
+        from archive.transfers.models import RelationKind
+
+        social = next(r.id for r in db.session.get(RosterEntry, entries["赵六"]).relations
+                      if r.kind is RelationKind.SOCIAL_INSURANCE)
+    done = _post(client, entry_page, f"/transfers/relations/{social}", state="passed_on", next=entry_page)
+    assert done.headers["Location"].endswith(entry_page)
+    again = client.post(f"/transfers/relations/{social}", data={"csrf_token": csrf_token(client, entry_page),
+                                                                "state": "passed_on"}, follow_redirects=True)
+    assert "已登记过" in again.get_data(as_text=True)
     refused = client.post(f"{page}/close", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True)
     assert "3 份档案未核对" in refused.get_data(as_text=True)
     _post(client, page, f"/transfers/entries/{entries['张三']}/receive", outcome="received")
@@ -102,3 +118,19 @@ def test_a_file_on_loan_is_not_transferred_from_its_page(app, factory):
     assert "借出" in client.get(page).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Transfer.id).where(Transfer.file_id == file.id)) is None
+
+
+def test_an_incoming_transfer_is_registered_and_received(app, factory):
+    archivist = factory.user(Role.ARCHIVIST)
+    client = app.test_client()
+    login(client, archivist.username)
+    response = _post(client, "/transfers/outgoing", "/transfers/incoming", sender="北京市海淀区人力资源和社会保障局",
+                     their_notice_no="海人档转字第9号", name="周九", id_number=person("周九")[1], materials="20")
+    assert response.status_code == 302
+    tpage = response.headers["Location"]
+    assert "海人档转字第9号" in client.get(tpage).get_data(as_text=True)
+    assert _post(client, tpage, tpage.rstrip("/") + "/receive", street="德胜").status_code == 302
+    with app.app_context():
+        transfer = db.session.scalar(select(Transfer).where(Transfer.notice_no == "海人档转字第9号"))
+        assert transfer.status == "returned" and transfer.file.street == "德胜"
+        assert transfer.file.archive_no.startswith("XC-")
