@@ -82,7 +82,7 @@ def _populate(db, n_files: int, pages_per_file: int, seed: int) -> None:  # type
                           "original_key": f"pages/{sha}", "sha256": sha, "size": 1000, "view_key": "v",
                           "thumb_key": "t", "format": "jpeg", "width": 10, "height": 10, "colour": "grey",
                           "phash": "0" * 16, "words": []})
-            if position == 1 and fid % 20 == 0:  # a 5 % sample: the last 15 % of the batches not checked yet
+            if position == 1 and (fid // jobs) % 20 == 0:  # a 5 % sample in every batch; the last 15 % not checked yet
                 result = "pending" if job > jobs * 0.85 else "pass" if rng.random() < 0.995 else "fail"
                 checks.append({"job_id": job, "page_id": page_id, "result": result})
         if rng.random() < 0.05:
