@@ -89,6 +89,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
     # QC thresholds (DANGAN_QC_DPI_WARNING, DANGAN_QC_SKEW_ERROR, …) pass through to ingest.qc.QcSettings.
     qc = {key: value for key, value in env.items() if key.startswith("DANGAN_QC_")}
+    # The reports' deadlines, targets and planning defaults (DANGAN_REPORTS_*) are parsed by archive.reports.settings.
+    qc.update({key: value for key, value in env.items() if key.startswith("DANGAN_REPORTS_")})
     return {
         **qc,
         "SQLALCHEMY_DATABASE_URI": db_url,

@@ -22,7 +22,8 @@ elif ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
 fi
 if [ "$WANT_TEST" = 1 ]; then
-  packages+=(chromium chromium-driver postgresql-client)
+  # poppler-utils: pdftotext/pdffonts read the PDFs the tests write (fonts embedded, figures present).
+  packages+=(chromium chromium-driver postgresql-client poppler-utils)
   # The labelled OCR page set (bench/labelled_pages.py, its tests): 楷体, 明体, 黑体, a handwriting-like 楷,
   # 仿宋 (FandolFang, only in TeX Live's Chinese package), and the tesseract script model it is measured with.
   packages+=(fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-lxgw-wenkai texlive-lang-chinese

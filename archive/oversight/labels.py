@@ -114,6 +114,9 @@ ACTION_LABELS = {
     "lending.templates": _l("Listed certificate templates"),
     "lending.template_view": _l("Viewed a certificate template"),
     "lending.template": _l("Edited a certificate template"),
+    "report.view": _l("Viewed a report"),
+    "report.export": _l("Exported a report"),
+    "report.planning": _l("Ran the planning report"),
 }
 
 # The pages behind ``http.get`` / ``http.post`` events (the endpoint is the event's target).
@@ -152,6 +155,11 @@ ENDPOINT_LABELS = {
     "catalogue.material_move": _l("Material move"),
     "catalogue.my_file": _l("My file"),
     "fulltext.search": _l("Full-text search"),
+    "reports.progress": _l("Progress dashboard"),
+    "reports.progress_export": _l("Progress export"),
+    "reports.planning": _l("Planning report"),
+    "reports.planning_xlsx": _l("Planning report export"),
+    "reports.planning_pdf_export": _l("Planning report PDF"),
     "scanning.upload": _l("Scan upload"),
     "scanning.jobs": _l("Scan batches"),
     "scanning.job": _l("Scan batch"),

@@ -125,6 +125,11 @@ EXPECTED: dict[str, set[Role] | str] = {
     "transfers.relation_record": {A},
     "transfers.storerooms": {A, P},
     "transfers.route_tool": {A, P},
+    "reports.progress": {A, P},
+    "reports.progress_export": {A, P},
+    "reports.planning": {A, P},
+    "reports.planning_xlsx": {A, P},
+    "reports.planning_pdf_export": {A, P},
 }
 
 # Endpoints for district staff only (a batch spans streets; its rows routed elsewhere belong to no street).

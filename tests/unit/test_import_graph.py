@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"fulltext"},                                             # the search index feeder and page
     {"transfers"},                                            # batches, 名册, receiving, 转递, shelves
     {"lending"},                                              # requests, copies, certificates, approvals
+    {"reports"},                                              # progress dashboard and §六 planning (reads the others)
     {"api"},                                                  # the JSON API: calls every domain's operations
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
