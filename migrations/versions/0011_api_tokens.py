@@ -1,7 +1,7 @@
 """personal access tokens for the JSON API
 
 Revision ID: 0011_api_tokens
-Revises: 0009_finding_texts, 0010_lending (on this branch it joins main's and lending's heads; the lead
+Revises: 0010_lending
  re-chains it: its own down_revision was 0008_typed_columns)
 Create Date: 2026-12-08 01:30:00
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '0011_api_tokens'
 # Joins the two heads this branch merged (main's 0009, lending's 0010); given as 0008_typed_columns.
-down_revision = ('0009_finding_texts', '0010_lending')
+down_revision = '0010_lending'
 branch_labels = None
 depends_on = None
 
