@@ -141,7 +141,7 @@ def test_every_recorded_action_has_a_label():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         found |= set(re.findall(r'\brecord\(\s*"([a-z_]+\.[a-z_]+)"', text))
-        found |= set(re.findall(r'\b_record\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', text))
+        found |= set(re.findall(r'\b(?:_record|record_for_job)\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', text))
     found |= {"user.request_confirm", "user.request_reject", "http.get", "http.post"}
     assert found and found - set(ACTION_LABELS) == set()
 
