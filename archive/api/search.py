@@ -11,15 +11,13 @@ import dataclasses
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import select
 
 from archive.api.framework import api_record, endpoint, refuse
 from archive.api.schema import prop
 from archive.catalogue.classes import format_class_code
-from archive.catalogue.models import ArchiveFile, Person
 from archive.catalogue.scope import may_see_full_id
-from archive.extensions import db
 from archive.fulltext.errors import translate_query_error
+from archive.fulltext.grouping import group_by_file
 from archive.fulltext.indexing import get_index
 from archive.fulltext.views import MAX_PAGE, PER_PAGE, full_query, scope_streets
 from archive.idnumbers import mask_id_numbers_in_text
@@ -109,19 +107,9 @@ def _hit_out(hit: Hit, q: str, full_id: bool) -> HitOut:
 
 def _grouped(hits: tuple[Hit, ...], q: str) -> list[FileHits]:
     full_id = may_see_full_id()
-    order: list[int] = []
-    by_file: dict[int, list[Hit]] = {}
-    for hit in hits:
-        if hit.file_id not in by_file:
-            order.append(hit.file_id)
-            by_file[hit.file_id] = []
-        by_file[hit.file_id].append(hit)
-    rows = {f.id: (f, p) for f, p in db.session.execute(
-        select(ArchiveFile, Person).outerjoin(Person, ArchiveFile.person_id == Person.id)
-        .where(ArchiveFile.id.in_(order)))}
-    return [FileHits(archive_no=rows[i][0].archive_no, name=rows[i][1].name if rows[i][1] else None,
-                     street=rows[i][0].street, hits=[_hit_out(h, q, full_id) for h in by_file[i]])
-            for i in order if i in rows]
+    return [FileHits(archive_no=file.archive_no, name=person.name if person else None, street=file.street,
+                     hits=[_hit_out(h, q, full_id) for h in file_hits])
+            for file, person, file_hits in group_by_file(hits)]
 
 
 @endpoint("GET", "/search", summary="Full-text and catalogue search, as on the search page",

@@ -187,6 +187,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+# For other domains that read spreadsheets the same way (the transfers' 名册).
+cell_text = _text
+is_blank_cell = _is_blank
+
+
 def _collapse(text: str) -> str:
     # Alt+Enter line breaks and double spaces inside a title are layout, not content.
     return " ".join(text.split())

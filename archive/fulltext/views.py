@@ -9,15 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from archive.access import requires
 from archive.audit import record
 from archive.catalogue.classes import class_name, format_class_code, parse_class_label
-from archive.catalogue.models import ArchiveFile, Person
 from archive.catalogue.scope import may_see_full_id
-from archive.extensions import db
 from archive.fulltext.errors import translate_query_error
+from archive.fulltext.grouping import group_by_file
 from archive.fulltext.highlight import mark_terms, query_terms
 from archive.fulltext.indexing import get_index
 from archive.geo import STREETS
@@ -133,7 +131,7 @@ def search() -> ResponseReturnValue:
     hits = results.hits if results else ()
     if not may_see_full_id():
         hits = tuple(_masked(h) for h in hits)
-    groups = _group(hits)
+    groups = group_by_file(hits)
     pages = min(MAX_PAGE, -(-results.total // PER_PAGE)) if results else 0
     return render_template("fulltext/search.html", q=q, results=results, error=error, groups=groups,
                            args=facets_in, page=page, pages=pages, Markup=Markup)
@@ -145,18 +143,5 @@ def _masked(hit) -> ResponseReturnValue:
                                terms=tuple(mask_id_numbers_in_text(t) for t in hit.terms))
 
 
-def _group(hits) -> ResponseReturnValue:
-    """Hits grouped by file in rank order, with the person for each file."""
-    order: list[int] = []
-    by_file: dict[int, list] = {}
-    for hit in hits:
-        if hit.file_id not in by_file:
-            order.append(hit.file_id)
-            by_file[hit.file_id] = []
-        by_file[hit.file_id].append(hit)
-    rows = {f.id: (f, p) for f, p in db.session.execute(
-        select(ArchiveFile, Person).outerjoin(Person, ArchiveFile.person_id == Person.id)
-        .where(ArchiveFile.id.in_(order)))}
-    return [(rows[i][0], rows[i][1], by_file[i]) for i in order if i in rows]
 
 

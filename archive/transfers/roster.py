@@ -11,7 +11,6 @@ may carry no value for it at all.  Pure: no Flask, no database (the checks again
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import unicodedata
@@ -24,6 +23,7 @@ from typing import Any
 import openpyxl
 
 from archive.catalogue.dates import InvalidDate, parse_partial_date
+from archive.catalogue.sheet_cells import cell_text, is_blank_cell
 from archive.idnumbers import InvalidIdNumber, parse_id_number
 from archive.messages import Message, msg, pmsg
 from archive.transfers.routing import Place, Routing, RoutingError, parse_place, route
@@ -128,7 +128,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, Sequence[Any]]], RowError | N
 
 
 def _numbered(rows: Iterable[Sequence[Any]]) -> list[tuple[int, Sequence[Any]]]:
-    return [(n, r) for n, r in enumerate(rows, start=1) if any(not _blank(c) for c in r)]
+    return [(n, r) for n, r in enumerate(rows, start=1) if any(not is_blank_cell(c) for c in r)]
 
 
 def _workbook_rows(path: Path) -> tuple[list[tuple[int, Sequence[Any]]], RowError | None]:
@@ -151,26 +151,8 @@ def _workbook_rows(path: Path) -> tuple[list[tuple[int, Sequence[Any]]], RowErro
     return _numbered(rows), None
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime) and value.time() == dt.time():
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _key(value: Any) -> str:
-    text = "".join(unicodedata.normalize("NFKC", _text(value)).split())
+    text = "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
     text = re.sub(r"\(.*?\)", "", text).strip("*:：")
     return _ALIASES.get(text, text)
 
@@ -227,18 +209,18 @@ def _row(data: RosterData, number: int, values: dict[str, Any], level: str, seen
     if errors:
         data.errors.extend(errors)
         return
-    name = "".join(_text(values.get("姓名")).split()) if not re.search(r"[A-Za-z]", _text(values.get("姓名"))) \
-        else " ".join(_text(values.get("姓名")).split())
+    name = "".join(cell_text(values.get("姓名")).split()) if not re.search(r"[A-Za-z]", cell_text(values.get("姓名"))) \
+        else " ".join(cell_text(values.get("姓名")).split())
     if not name:
         add("姓名", "missing_name", msg("The name is empty"))
     elif len(name) > _MAX_NAME:
         add("姓名", "too_long", msg("Text longer than %(max)s characters", max=_MAX_NAME))
     sex = None
-    if not _blank(values.get("性别")):
+    if not is_blank_cell(values.get("性别")):
         sex = _SEX.get(_key(values.get("性别")).upper())
         if sex is None:
             add("性别", "bad_sex", msg("Sex “%(value)s” is invalid: write 男 or 女 (M or F)",
-                                     value=_text(values.get("性别"))))
+                                     value=cell_text(values.get("性别"))))
     born = _date(values.get("出生日期"), "出生日期", add)
     retired = _date(values.get("退休时间"), "退休时间", add)
     if born and retired and retired < born:
@@ -246,17 +228,17 @@ def _row(data: RosterData, number: int, values: dict[str, Any], level: str, seen
                                     retired=retired, born=born))
     id_number = _id_number(values.get("身份证号"), sex, born, add)
     party = False
-    if not _blank(values.get("党员")):
+    if not is_blank_cell(values.get("党员")):
         value = _PARTY.get(_key(values.get("党员")).upper())
         if value is None:
             add("党员", "bad_party_member", msg("Party member “%(value)s” is invalid: write 是 or 否 (yes or no)",
-                                              value=_text(values.get("党员"))))
+                                              value=cell_text(values.get("党员"))))
         party = bool(value)
     counts = {c: _count(values.get(c), c, d, add) for c, d in (("正本卷数", 1), ("副本卷数", 0), ("材料份数", 0))}
     routing = hukou = residence = None
     try:
-        hukou = parse_place(_text(values.get("户籍区")), _text(values.get("户籍街道")), field="hukou")
-        residence = parse_place(_text(values.get("常住区")), _text(values.get("常住街道")), field="residence")
+        hukou = parse_place(cell_text(values.get("户籍区")), cell_text(values.get("户籍街道")), field="hukou")
+        residence = parse_place(cell_text(values.get("常住区")), cell_text(values.get("常住街道")), field="residence")
         routing = route(level, hukou, residence, party)
     except RoutingError as exc:
         add(_ROUTING_FIELDS.get(exc.field, "户籍区"), exc.code, exc.message)
@@ -282,7 +264,7 @@ def _row(data: RosterData, number: int, values: dict[str, Any], level: str, seen
 
 
 def _date(value: Any, column: str, add: Any) -> str | None:
-    if _blank(value):
+    if is_blank_cell(value):
         return None
     try:
         parsed = parse_partial_date(value)
@@ -293,11 +275,11 @@ def _date(value: Any, column: str, add: Any) -> str | None:
 
 
 def _count(value: Any, column: str, default: int, add: Any) -> int:
-    if _blank(value):
+    if is_blank_cell(value):
         return default
-    text = unicodedata.normalize("NFKC", _text(value)).removesuffix("卷").removesuffix("份")
+    text = unicodedata.normalize("NFKC", cell_text(value)).removesuffix("卷").removesuffix("份")
     if not re.fullmatch(r"\d+", text) or int(text) > _MAX_COUNT:
-        add(column, "bad_count", msg("“%(value)s” is not a number of 0 to %(max)s", value=_text(value),
+        add(column, "bad_count", msg("“%(value)s” is not a number of 0 to %(max)s", value=cell_text(value),
                                      max=_MAX_COUNT))
         return default
     return int(text)
@@ -312,7 +294,7 @@ _ID_REASONS = {
 
 
 def _id_number(raw: Any, sex: str | None, born: str | None, add: Any) -> str | None:
-    if _blank(raw):
+    if is_blank_cell(raw):
         add("身份证号", "missing_id_number", msg("The ID number is empty: the list identifies people by it"))
         return None
     if isinstance(raw, float | int) and not isinstance(raw, bool) and abs(raw) >= 2**53:
@@ -320,7 +302,7 @@ def _id_number(raw: Any, sex: str | None, born: str | None, add: Any) -> str | N
                                           "format the column as text and enter it again"))
         return None
     try:
-        parsed = parse_id_number(_text(raw))
+        parsed = parse_id_number(cell_text(raw))
     except InvalidIdNumber as exc:
         add("身份证号", "bad_id_number", _ID_REASONS.get(exc.reason, msg("The ID number is invalid")))
         return None
