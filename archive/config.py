@@ -137,4 +137,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_AUTHORISATION_MAX_MB": int(env.get("DANGAN_AUTHORISATION_MAX_MB", "10")),
         # The office named above the seal box of copies and certificates.
         "DANGAN_LENDING_ISSUER": env.get("DANGAN_LENDING_ISSUER", "西城区人力资源和社会保障局"),
+        # Loans (借出): default and longest loan in days; the longest consultation window (查阅).
+        "DANGAN_LOAN_DEFAULT_DAYS": int(env.get("DANGAN_LOAN_DEFAULT_DAYS", "14")),
+        "DANGAN_LOAN_MAX_DAYS": int(env.get("DANGAN_LOAN_MAX_DAYS", "14")),
+        "DANGAN_CONSULT_MAX_DAYS": int(env.get("DANGAN_CONSULT_MAX_DAYS", "30")),
     }
