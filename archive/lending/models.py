@@ -184,14 +184,23 @@ class LendingRequest(db.Model):
 
 
 class RequestMaterial(db.Model):
-    """A catalogue material chosen to answer a request, at ``position`` (序号 on the cover sheet)."""
+    """A catalogue material chosen to answer a request, at ``position`` (序号 on the cover sheet).
+
+    The row keeps what the material was when it was chosen (序号, title, date, pages): the catalogue may be
+    corrected or re-imported later, and the request must still say what was approved and copied.  The link
+    to the material is then cleared, not the request's record.
+    """
 
     __tablename__ = "lending_request_materials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("lending_requests.id", ondelete="CASCADE"), index=True)
-    material_id: Mapped[int] = mapped_column(ForeignKey("materials.id", ondelete="RESTRICT"), index=True)
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id", ondelete="SET NULL"), index=True)
     position: Mapped[int]
+    label: Mapped[str] = mapped_column(String(32), default="", server_default="")  # 序号 as printed: 九-2-3
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    formed: Mapped[str | None] = mapped_column(String(10))
+    pages: Mapped[int | None]
 
     request: Mapped[LendingRequest] = relationship(back_populates="materials")
     material = relationship("Material")

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from archive import boundary
 from archive.accounts.models import User
 from archive.audit import record
+from archive.catalogue.classes import format_class
 from archive.catalogue.models import ArchiveFile, Material
 from archive.extensions import db
 from archive.idnumbers import InvalidIdNumber, parse_id_number
@@ -183,7 +184,9 @@ def prepare(req: LendingRequest, handler: User, material_ids: Sequence[int], *,
     req.materials.clear()
     db.session.flush()
     for position, mid in enumerate(ids, start=1):
-        req.materials.append(RequestMaterial(material_id=mid, position=position))
+        m = materials[mid]
+        req.materials.append(RequestMaterial(material_id=mid, position=position, title=m.title, formed=m.formed,
+                                             pages=m.pages, label=f"{format_class(m.class_no, m.subclass)}-{m.seq}"))
     req.handler, req.template, req.certificate_text = handler, template, text
     transition(req, RequestStatus.IN_REVIEW, handler, "prepared", materials=len(ids))
     return req

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from archive.catalogue.classes import format_class
 from archive.extensions import db
 from archive.lending.models import LendingRequest, Purpose, RequestKind
 from archive.lending.pdfbuild import (
@@ -62,7 +61,7 @@ def _formed(value: str | None) -> str:
 
 def copy_pages(req: LendingRequest) -> list[Page]:
     """The current pages of the chosen materials, in the order of the cover sheet."""
-    ids = [rm.material_id for rm in req.materials]
+    ids = [rm.material_id for rm in req.materials if rm.material_id is not None]
     if not ids:
         return []
     pages = list(db.session.scalars(select(Page).where(Page.material_id.in_(ids), Page.current.is_(True))
@@ -99,9 +98,8 @@ def render_pdf(req: LendingRequest, store: ObjectStore) -> tuple[bytes, int]:
     counts: dict[int, int] = {}
     for page in pages:
         counts[page.material_id or 0] = counts.get(page.material_id or 0, 0) + 1
-    lines = [MaterialLine(seq=f"{format_class(m.class_no, m.subclass)}-{m.seq}", title=m.title,
-                          formed=_formed(m.formed), pages=counts.get(m.id, 0))
-             for m in (rm.material for rm in req.materials)]
+    lines = [MaterialLine(seq=rm.label, title=rm.title, formed=_formed(rm.formed),
+                          pages=counts.get(rm.material_id or 0, 0)) for rm in req.materials]
     person = req.file.person
     sheet = CopySheet(number=req.number, person=person.name if person else "", archive_no=req.file.archive_no,
                       purpose=purpose_word(req), date=date, handler=_name(req.handler), approver=_name(req.approver),

@@ -18,6 +18,7 @@ from archive.access import public, requires
 from archive.audit import record
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
+from archive.i18n import select_locale
 from archive.lending.forms import RegisterForm, RequestForm
 from archive.lending.models import Delivery, LendingRequest, Purpose, RequestKind
 from archive.lending.operations import OnBehalf, create_request, expire_due, open_copy, revoke
@@ -39,7 +40,8 @@ def register_page() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             reg = register(name=form.name.data, id_number=form.id_number.data, mobile=form.mobile.data,
-                           username=form.username.data, password=form.password.data)
+                           username=form.username.data, password=form.password.data,
+                           locale=select_locale())  # the language chosen before registering stays
         except LendingError as exc:
             getattr(form, exc.field or "id_number", form.id_number).errors.append(message(exc))
             record("lending.register", outcome="failed", target_type="registration", details={"refused": exc.code})

@@ -41,7 +41,7 @@ def _checked(name: str, id_number: str, mobile: str) -> tuple[str, str, str]:
 
 
 def register(*, name: str, id_number: str, mobile: str, username: str, password: str,
-             counter: bool = False) -> RetireeRegistration:
+             counter: bool = False, locale: str = "zh_CN") -> RetireeRegistration:
     """A new, unbound retiree account and its registration, waiting for an archivist."""
     name, number, mobile = _checked(name, id_number, mobile)
     waiting = db.session.scalar(select(RetireeRegistration.id).where(
@@ -49,7 +49,7 @@ def register(*, name: str, id_number: str, mobile: str, username: str, password:
     if waiting is not None:
         raise LendingError("registered", 409, "id_number")
     try:
-        user = create_user(username, password, Role.RETIREE, display_name=name, unbound=True)
+        user = create_user(username, password, Role.RETIREE, display_name=name, unbound=True, locale=locale)
     except AccountError as exc:
         raise LendingError("username_taken" if exc.code == "username_taken" else "bad_username", 400,
                            "username") from exc

@@ -179,3 +179,20 @@ def test_purpose_other_needs_text(app, world):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(LendingRequest.id)) is None
+
+
+def test_catalogue_edits_keep_what_was_approved(app, world):
+    """A chosen material deleted from the catalogue later: the request still says what was copied."""
+    number = _in_review(app, world)
+    archivist = client_for(app, world.archivist)
+    material = world.file.materials[0]
+    from tests.helpers import csrf_token
+
+    token = csrf_token(archivist, f"/files/{world.file.id}")
+    assert archivist.post(f"/materials/{material.id}/delete", data={"csrf_token": token}).status_code == 302
+    req = _request(app, number)
+    with app.app_context():
+        row = db.session.get(LendingRequest, req.id)
+        chosen = row.materials[0]
+        assert chosen.material_id is None and chosen.title == material.title and chosen.label == "一-1"
+    assert number in archivist.get(f"/lending/requests/{number}").get_data(as_text=True)
