@@ -163,9 +163,7 @@ def consultation_letter(number: str) -> ResponseReturnValue:
     req = staff_request(number)
     consultation = req.consultation
     if consultation is None or not consultation.letter_key:
-        record("lending.letter", outcome="not_found", file=req.file, target_type="lending_request",
-               target_id=req.number, reason=req.number)
-        abort(404)
+        return refusal(LendingError("not_consultation", 409), req, "lending.letter")
     record("lending.letter", file=req.file, target_type="lending_request", target_id=req.number,
            reason=req.number, details=window_details(consultation))
     return serve_object(consultation.letter_key, letter_mime(consultation.letter_key))
