@@ -1,6 +1,6 @@
 """Physical loans (借出) of a volume: registered, approved, handed over, returned and checked, chased when late.
 
-Loans are exceptional (DOMAIN.md): at most ``DANGAN_LOAN_MAX_DAYS`` (14) days, default
+Loans are exceptional (docs/domain.md): at most ``DANGAN_LOAN_MAX_DAYS`` (14) days, default
 ``DANGAN_LOAN_DEFAULT_DAYS`` (14); a file that is out, or has a loan under way, is not lent again.  The
 steps, each an operation that checks before it writes and records its event with the request number
 as its reason:
