@@ -29,7 +29,7 @@ def _no_cjk(page, *personal: str) -> None:  # type: ignore[no-untyped-def]
     text = page.locator("main").inner_text()
     for value in sorted(personal, key=len, reverse=True):
         text = text.replace(value, "")
-    assert not CJK.findall(text), (page.url, CJK.findall(text)[:20], [l for l in text.splitlines() if CJK.search(l)])
+    assert not CJK.findall(text), (page.url, CJK.findall(text)[:20], [line for line in text.splitlines() if CJK.search(line)])
 
 
 def _switch(page, locale: str) -> None:  # type: ignore[no-untyped-def]
