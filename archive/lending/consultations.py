@@ -309,7 +309,7 @@ class Grant:
 
     @property
     def material_ids(self) -> set[int]:
-        return {rm.material_id for rm in self.request.materials}
+        return {rm.material_id for rm in self.request.materials if rm.material_id is not None}
 
 
 class ReadingRefused(LendingError):
