@@ -70,7 +70,7 @@ FINAL_STATUSES = frozenset({RequestStatus.REJECTED, RequestStatus.CLOSED, Reques
 
 
 class Purpose(enum.StrEnum):
-    """Why the file is used: the retirees' list (DOMAIN.md) and the further purposes of 条例 art.31."""
+    """Why the file is used: the retirees' list and the further purposes of 条例 art.31 (docs/domain.md)."""
 
     RETIREMENT = "retirement"  # 退休待遇
     SERVICE_YEARS = "service_years"  # 工龄认定
