@@ -8,6 +8,7 @@ job can be resumed from what was already produced.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "FileRef",
@@ -186,3 +187,6 @@ class Finding:
     material: tuple[int, int, int] | None = None  # (class_no, subclass, seq)
     page: int | None = None  # page order in the file
     details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    # What it says as a stable code and JSON parameters (ingest.qc.texts), rendered in the reader's language.
+    text: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

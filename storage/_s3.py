@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, BinaryIO, TypeVar, cast
+from typing import BinaryIO, TypeVar, cast
 from urllib.parse import quote
 
 import certifi
@@ -42,14 +42,14 @@ from minio.error import InvalidResponseError, S3Error, ServerError
 
 from ._base import ObjectInfo, ObjectStore, StoredObject, check_key, is_source_error, walk_sorted
 from ._errors import IntegrityError, InvalidKey, ObjectExists, ObjectNotFound, StorageError, StorageUnavailable
-from ._hashing import CHUNK_SIZE, copy_hashing, looks_like_sha256, sha256_bytes
+from ._hashing import CHUNK_SIZE, copy_hashing, sha256_bytes
+from ._s3_io import ResponseStream, metadata_sha256, status_of
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 SHA256_METADATA = "sha256"  # sent as X-Amz-Meta-Sha256; servers may echo any capitalisation
-_SHA256_HEADER = "x-amz-meta-sha256"
 
 # Objects up to this size go up in one PUT (simple to retry); bigger ones are
 # multipart.  Scanned pages are far below it.
@@ -62,25 +62,8 @@ _TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestT
 _BUCKET_TAKEN = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
 
 
-def _metadata_sha256(headers: Mapping[str, str] | None) -> str | None:
-    """The recorded checksum from response headers, looked up case-insensitively."""
-    for name, value in (headers or {}).items():
-        if name.lower() == _SHA256_HEADER:
-            value = value.strip().lower()
-            return value if looks_like_sha256(value) else None
-    return None
 
 
-def _status(exc: Exception) -> int:
-    """HTTP status carried by a minio exception, or 0."""
-    if isinstance(exc, S3Error):
-        response = getattr(exc, "response", None)
-        return int(getattr(response, "status", 0) or 0)
-    if isinstance(exc, ServerError):
-        return exc.status_code
-    if isinstance(exc, InvalidResponseError):
-        return int(getattr(exc, "_code", 0) or 0)  # minio keeps the status private
-    return 0
 
 
 class S3Store(ObjectStore):
@@ -172,11 +155,11 @@ class S3Store(ObjectStore):
                 return ObjectNotFound(key)
             if exc.code == "NoSuchBucket":
                 return StorageError(f"{what} failed: bucket {self.bucket!r} does not exist on {self.endpoint}", key)
-            if exc.code in _TRANSIENT_CODES or _status(exc) >= 500:
+            if exc.code in _TRANSIENT_CODES or status_of(exc) >= 500:
                 return StorageUnavailable(f"{what} failed on {where}: {exc.code}: {exc.message}", key)
             return StorageError(f"{what} failed on {where}: {exc.code}: {exc.message}", key)
         if isinstance(exc, ServerError | InvalidResponseError):
-            if _status(exc) >= 500:
+            if status_of(exc) >= 500:
                 return StorageUnavailable(f"{what} failed on {where}: {exc}", key)
             return StorageError(f"{what} failed on {where}: {exc}", key)
         if isinstance(exc, urllib3.exceptions.SSLError):
@@ -302,7 +285,7 @@ class S3Store(ObjectStore):
 
     def _open(self, key: str) -> BinaryIO:
         response = self._call("open", key, lambda: self._client.get_object(self.bucket, key))
-        return cast(BinaryIO, io.BufferedReader(_ResponseStream(response, key, self.endpoint), CHUNK_SIZE))
+        return cast(BinaryIO, io.BufferedReader(ResponseStream(response, key, self.endpoint), CHUNK_SIZE))
 
     def _open_with_info(self, key: str) -> tuple[BinaryIO, ObjectInfo]:
         # The GET's own headers carry the size, the date and our checksum: no stat request before it.
@@ -312,10 +295,10 @@ class S3Store(ObjectStore):
         info = ObjectInfo(
             key=key,
             size=int(headers.get("Content-Length") or 0),
-            sha256=_metadata_sha256(cast("Mapping[str, str]", dict(headers.items()))),
+            sha256=metadata_sha256(cast("Mapping[str, str]", dict(headers.items()))),
             modified=parsedate_to_datetime(modified) if modified else datetime.now(UTC),
         )
-        stream = cast(BinaryIO, io.BufferedReader(_ResponseStream(response, key, self.endpoint), CHUNK_SIZE))
+        stream = cast(BinaryIO, io.BufferedReader(ResponseStream(response, key, self.endpoint), CHUNK_SIZE))
         return stream, info
 
     def _hash(self, key: str) -> str:
@@ -336,7 +319,7 @@ class S3Store(ObjectStore):
         return ObjectInfo(
             key=key,
             size=int(obj.size or 0),
-            sha256=_metadata_sha256(cast("Mapping[str, str] | None", obj.metadata)),
+            sha256=metadata_sha256(cast("Mapping[str, str] | None", obj.metadata)),
             modified=obj.last_modified or datetime.now(UTC),
         )
 
@@ -381,31 +364,3 @@ class S3Store(ObjectStore):
         return walk_sorted(prefix, self._level)
 
 
-class _ResponseStream(io.RawIOBase):
-    """A raw stream over a urllib3 response that raises our errors and frees the connection on close."""
-
-    def __init__(self, response: Any, key: str, endpoint: str) -> None:
-        super().__init__()
-        self._response = response
-        self._key = key
-        self._endpoint = endpoint
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            data = self._response.read(len(buffer))
-        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
-            raise StorageUnavailable(f"reading {self._key!r} from {self._endpoint} failed: {exc}", self._key) from exc
-        size = len(data)
-        buffer[:size] = data
-        return size
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._response.close()
-                self._response.release_conn()
-            finally:
-                super().close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 from flask_login import UserMixin
@@ -88,6 +89,23 @@ class LoginFailure(db.Model):
         return f"<LoginFailure {self.ip} {self.username}>"
 
 
+class RequestAction(enum.StrEnum):
+    """What an account request asks the second person to confirm."""
+
+    ACTIVATE = "activate"
+    DISABLE = "disable"
+    ENABLE = "enable"
+    RESET_PASSWORD = "reset_password"
+    UPDATE = "update"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # a newer request for the same account and action replaced it
+
+
 class AccountRequest(db.Model):
     """An account change waiting for a second person (三员分立).
 
@@ -100,9 +118,10 @@ class AccountRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(16))
+    action: Mapped[RequestAction] = mapped_column(enum_type(RequestAction, "request_action"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
-    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    status: Mapped[RequestStatus] = mapped_column(enum_type(RequestStatus, "request_status"),
+                                                  default=RequestStatus.PENDING, server_default="pending", index=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     requested_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,9 @@ import logging
 import re
 import unicodedata
 
+from flask import has_request_context
+from flask_babel import get_locale
+
 from archive.messages import Message, msg
 
 __all__ = [
@@ -157,6 +160,18 @@ def format_class(class_no: int, subclass: int = 0) -> str:
     _check(class_no, subclass, f"{class_no}-{subclass}" if subclass else class_no)
     numeral = CHINESE_NUMERALS[class_no]
     return f"{numeral}-{subclass}" if subclass else numeral
+
+
+def display_class(class_no: int, subclass: int = 0) -> str:
+    """A class as the reader's language writes it: ``四-1`` in Chinese, ``4-1`` in English.
+
+    The numerals are the catalogue's own spelling (imports, exports and stored labels keep
+    :func:`format_class`); an English reader is shown the digits the numerals stand for.
+    """
+    if not has_request_context() or str(get_locale() or "zh").startswith("zh"):
+        return format_class(class_no, subclass)
+    _check(class_no, subclass, f"{class_no}-{subclass}" if subclass else class_no)
+    return f"{class_no}-{subclass}" if subclass else str(class_no)
 
 
 def format_class_code(code: str) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from archive.catalogue.classes import SUBCLASS_NAMES, class_name, display_class
 from archive.catalogue.models import Custody, FileStatus
 from archive.formutil import choices
 from archive.geo import STREETS
+from archive.i18n import select_locale
 
 STATUS_LABELS = {
     FileStatus.RECEIVED: _l("Received"),
@@ -25,15 +28,14 @@ LEVEL_LABELS = {"central": _l("Central (央属)"), "municipal": _l("Municipal (�
 
 
 def class_choices() -> list[tuple[str, str]]:
-    """``("4-1", "四-1 学历学位")`` for every class and sub-class, in catalogue order."""
-    from archive.catalogue.classes import CLASS_NAMES, SUBCLASS_NAMES, format_class
-
+    """``("4-1", "四-1 学历学位")`` for every class and sub-class, in catalogue order, in the reader's language."""
+    english = has_request_context() and select_locale() != "zh_CN"
     choices = []
     for class_no in range(1, 11):
-        choices.append((str(class_no), f"{format_class(class_no, 0)} {CLASS_NAMES[class_no]}"))
-        for (c, s), name in SUBCLASS_NAMES.items():
+        choices.append((str(class_no), f"{display_class(class_no, 0)} {class_name(class_no, english=english)}"))
+        for c, s in SUBCLASS_NAMES:
             if c == class_no:
-                choices.append((f"{c}-{s}", f"{format_class(c, s)} {name}"))
+                choices.append((f"{c}-{s}", f"{display_class(c, s)} {class_name(c, s, english=english)}"))
     return choices
 
 

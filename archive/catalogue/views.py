@@ -16,7 +16,7 @@ from werkzeug.utils import secure_filename
 
 from archive.access import requires
 from archive.audit import record
-from archive.catalogue.classes import CLASS_NAMES, SUBCLASS_NAMES, format_class
+from archive.catalogue.classes import class_name, display_class, format_class
 from archive.catalogue.dates import PartialDate
 from archive.catalogue.export import catalogue_workbook, template_workbook
 from archive.catalogue.forms import (
@@ -68,7 +68,7 @@ def _labels() -> dict[str, object]:
         "STATUS_LABELS": STATUS_LABELS,
         "CUSTODY_LABELS": CUSTODY_LABELS,
         "LEVEL_LABELS": LEVEL_LABELS,
-        "format_class": format_class,
+        "format_class": display_class,  # shown: the reader's spelling (四-1 / 4-1)
         "mask_id": mask_id_number,
     }
 
@@ -109,6 +109,7 @@ def files() -> ResponseReturnValue:
 
 def _grouped(file: ArchiveFile) -> list[dict[str, object]]:
     """Materials grouped by class 一…十, sub-classes inside, for the file page."""
+    english = select_locale() != "zh_CN"
     groups = []
     for class_no in range(1, 11):
         rows = [m for m in file.materials if m.class_no == class_no]
@@ -117,16 +118,16 @@ def _grouped(file: ArchiveFile) -> list[dict[str, object]]:
             subgroups.append(
                 {
                     "subclass": sub,
-                    "label": format_class(class_no, sub),
-                    "name": SUBCLASS_NAMES.get((class_no, sub), ""),
+                    "label": display_class(class_no, sub),
+                    "name": class_name(class_no, sub, english=english),
                     "rows": [m for m in rows if m.subclass == sub],
                 }
             )
         groups.append(
             {
                 "class_no": class_no,
-                "label": format_class(class_no, 0),
-                "name": CLASS_NAMES[class_no],
+                "label": display_class(class_no, 0),
+                "name": class_name(class_no, english=english),
                 "subgroups": subgroups,
                 "count": len(rows),
                 "pages": sum(m.pages or 0 for m in rows),

@@ -26,7 +26,8 @@ from ingest.errors import IngestError
 def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None,
                    abandon: int | None) -> None:
     """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any input was rejected or none was usable."""
-    from archive.scanning.service import CannotAbandon, JobBusy, JobFailed, abandon_job, create_job, run_job
+    from archive.scanning.service import JobBusy, JobFailed, create_job, run_job
+    from archive.scanning.uploads import CannotAbandon, abandon_job
 
     if abandon is not None:
         if paths or resume is not None:

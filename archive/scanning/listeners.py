@@ -21,7 +21,7 @@ from archive.extensions import db
 from archive.pages.fixity import StorageClaims
 from archive.pages.models import Page
 from archive.scanning.models import IngestJob, JobStatus, PageCheckpoint, QcFinding
-from archive.scanning.service import STORE_PREFIX, UPLOAD_PREFIX
+from archive.scanning.uploads import STORE_PREFIX, UPLOAD_PREFIX
 from archive.signals import page_notes, storage_claims
 
 __all__ = ["connect", "qc_findings_of", "scan_job_claims"]

@@ -105,7 +105,11 @@ class QcFinding(db.Model):
     page_position: Mapped[int | None]
     rule: Mapped[str] = mapped_column(String(32), index=True)
     severity: Mapped[str] = mapped_column(String(8))
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)  # the Chinese as recorded (the command line's words)
+    # What it says as a code and its parameters (ingest.qc.texts), rendered in the reader's language when shown;
+    # rows recorded before these columns have text "" and are shown by their message.
+    text: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     status: Mapped[FindingStatus] = mapped_column(enum_type(FindingStatus, "finding_status"),
                                                   default=FindingStatus.OPEN, server_default="open", index=True)
     resolution: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -117,6 +121,12 @@ class QcFinding(db.Model):
         return f"<QcFinding {self.rule} {self.severity} {self.status}>"
 
 
+class SpotCheckResult(enum.StrEnum):
+    PENDING = "pending"
+    PASS = "pass"
+    FAIL = "fail"
+
+
 class SpotCheck(db.Model):
     """A page drawn for the batch's acceptance sample (≥ 5 %), recorded pass or fail."""
 
@@ -125,7 +135,8 @@ class SpotCheck(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="CASCADE"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
-    result: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    result: Mapped[SpotCheckResult] = mapped_column(enum_type(SpotCheckResult, "spot_check_result", length=8),
+                                                    default=SpotCheckResult.PENDING, server_default="pending")
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     checked_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     checked_at: Mapped[dt.datetime | None]

@@ -17,7 +17,7 @@ from archive.boundary import after_commit
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
 from archive.pages.models import Page
-from archive.scanning.models import FindingStatus, IngestJob, JobStatus, QcFinding, SpotCheck
+from archive.scanning.models import FindingStatus, IngestJob, JobStatus, QcFinding, SpotCheck, SpotCheckResult
 from archive.timeutil import utcnow
 
 __all__ = ["ScanningError", "accept_findings", "decide_finding", "draw_spot_check", "queue_batch", "record_spot_check",
@@ -107,9 +107,9 @@ def draw_spot_check(job: IngestJob, share: float) -> tuple[list[int], int]:
 
 def record_spot_check(check: SpotCheck, file: ArchiveFile, *, result: str, note: str, by: str) -> None:
     """The result of checking one sampled page against its paper."""
-    if result not in ("pass", "fail"):
+    if result not in (SpotCheckResult.PASS, SpotCheckResult.FAIL):
         raise ScanningError("bad_result")
-    check.result, check.note = result, note.strip()[:2000]
+    check.result, check.note = SpotCheckResult(result), note.strip()[:2000]
     check.checked_by, check.checked_at = by, utcnow()
     db.session.flush()
     record("qc.spot_check", file=file, target_type="page", target_id=check.page_id,

@@ -133,7 +133,8 @@ def recover_interrupted(app: Flask) -> tuple[list[int], list[int]]:
 
     from archive.scanning.failures import owner_alive
     from archive.scanning.models import IngestJob, JobStatus
-    from archive.scanning.service import STORE_PREFIX, mark_interrupted
+    from archive.scanning.service import mark_interrupted
+    from archive.scanning.uploads import STORE_PREFIX
 
     interrupted: list[int] = []
     with app.app_context():

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from archive.catalogue.models import ArchiveFile
 from archive.extensions import db
+from archive.scanning.finding_texts import finding_material, finding_text
 from archive.scanning.forms import STATUS_LABELS
 from archive.scanning.models import FindingStatus, QcFinding
 from archive.scanning.rule_labels import rule_label
@@ -36,7 +37,7 @@ def findings_workbook(findings: Iterable[QcFinding]) -> Workbook:
         cell.font = Font(bold=True)
     for f in findings:
         append_row(ws, [numbers.get(f.file_id, ""), f.rule, rule_label(f.rule),
-                   str(SEVERITY.get(f.severity, f.severity)), f.material_label, f.page_position, f.message,
+                   str(SEVERITY.get(f.severity, f.severity)), finding_material(f), f.page_position, finding_text(f),
                    str(STATUS_LABELS.get(FindingStatus(f.status), f.status)), f.resolution, f.resolved_by,
                    f.resolved_at.strftime("%Y-%m-%d %H:%M") if f.resolved_at else ""])
     for column, width in zip("ABCDEFGHIJK", (18, 24, 14, 6, 14, 5, 60, 10, 30, 12, 16), strict=True):

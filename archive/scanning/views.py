@@ -26,6 +26,7 @@ from archive.pages.models import Page
 from archive.pagination import paginate
 from archive.roles import Role
 from archive.scanning.failures import failure_message
+from archive.scanning.finding_texts import finding_detail, finding_material, finding_text
 from archive.scanning.forms import BulkAcceptForm, FindingForm, UploadForm
 from archive.scanning.models import FindingStatus, IngestJob, JobStatus, QcFinding, SpotCheck
 from archive.scanning.operations import (
@@ -40,10 +41,12 @@ from archive.scanning.operations import (
 )
 from archive.scanning.reports import findings_workbook
 from archive.scanning.rule_labels import rule_label
+from archive.scanning.uploads import STORE_PREFIX, UPLOAD_PREFIX, CannotAbandon, abandon_job, upload_name
 from archive.timeutil import utcnow
 from storage import StorageError
 
 bp = Blueprint("scanning", __name__)
+bp.add_app_template_filter(finding_text, "finding_text")
 
 STAFF = (Role.ARCHIVIST, Role.APPROVER)
 
@@ -80,6 +83,9 @@ def _labels() -> dict[str, object]:
 
     return {
         "rule_name": rule_label,
+        "finding_text": finding_text,
+        "finding_detail": finding_detail,
+        "finding_material": finding_material,
         "job_status_label": lambda s: JOB_STATUS.get(s, s),
         "file_outcome_label": lambda s: OUTCOMES.get(s, s),
         "finding_status_label": lambda s: STATUS_LABELS.get(FindingStatus(s), s),
@@ -112,7 +118,6 @@ def _page_or_404(page_id: int) -> tuple[Page, ArchiveFile]:
 @bp.route("/ingest", methods=["GET", "POST"])
 @requires(Role.ARCHIVIST)
 def upload() -> ResponseReturnValue:
-    from archive.scanning.service import STORE_PREFIX, UPLOAD_PREFIX, upload_name
 
     form = UploadForm()
     if form.validate_on_submit():
@@ -179,8 +184,6 @@ def job(job_id: int) -> ResponseReturnValue:
 @requires(Role.ARCHIVIST)
 def job_abandon(job_id: int) -> ResponseReturnValue:
     """Give a failed batch up: its uploaded files are deleted from the object store, it cannot be run again."""
-    from archive.scanning.service import CannotAbandon, abandon_job
-
     job = _job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -196,8 +199,6 @@ def job_abandon(job_id: int) -> ResponseReturnValue:
 
 def _resumable(job: IngestJob) -> bool:
     """A failed web batch that still holds its uploads can be run again from its page."""
-    from archive.scanning.service import STORE_PREFIX
-
     return job.status == JobStatus.FAILED and any(p.startswith(STORE_PREFIX) for p in job.paths or [])
 
 

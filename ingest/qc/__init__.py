@@ -109,7 +109,8 @@ def run_file_checks(
 def findings_as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
     """Findings as JSON-ready dicts for the CLI report.
 
-    ``{"rule", "severity", "material", "page", "message"}`` where ``material`` is
+    ``{"rule", "severity", "material", "page", "message", "text", "params"}`` (``text`` and ``params``: see
+    :mod:`ingest.qc.texts`) where ``material`` is
     the material's 序号 (an int) or null and ``page`` the page order or null; the
     full class/sub-class is in the message.  A finding about a file of the package
     that was refused also carries the refusal's ``code`` (``unsupported_format``,
@@ -122,6 +123,8 @@ def findings_as_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
             "material": f.material[2] if f.material is not None else None,
             "page": f.page,
             "message": f.message,
+            "text": f.text,
+            "params": f.params,
             **({"code": f.details["code"]} if "code" in f.details else {}),
         }
         for f in findings

@@ -9,19 +9,9 @@ from dataclasses import dataclass
 from ingest.model import Finding, MaterialRef
 from ingest.qc.codes import _NUMERALS, WARNING
 from ingest.qc.settings import QcSettings
+from ingest.qc.texts import finding
 
 # --------------------------------------------------------------------------- catalogue rules
-
-
-def _ranges(numbers: list[int]) -> str:
-    """``第3号``, ``第3、5号``, ``第3–6号``: missing numbers as short runs."""
-    runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return "第" + "、".join(str(a) if a == b else f"{a}–{b}" for a, b in runs) + "号"
 
 
 def sequence_gap(materials: Sequence[MaterialRef]) -> list[Finding]:
@@ -42,20 +32,16 @@ def sequence_gap(materials: Sequence[MaterialRef]) -> list[Finding]:
         missing = [n for n in range(1, max(seqs) + 1) if n not in present]
         if missing:
             findings.append(
-                Finding(
-                    "SEQUENCE_GAP",
-                    WARNING,
-                    f"{cls} 序号不连续：缺少{_ranges(missing)}",
+                finding(
+                    "SEQUENCE_GAP", WARNING, "seq_missing", {"cls": [class_no, subclass], "missing": missing},
                     details={"class": cls, "missing": missing},
                 )
             )
         for seq, n in sorted(Counter(seqs).items()):
             if n > 1:
                 findings.append(
-                    Finding(
-                        "SEQUENCE_GAP",
-                        WARNING,
-                        f"{cls} 序号重复：第{seq}号出现{n}次",
+                    finding(
+                        "SEQUENCE_GAP", WARNING, "seq_repeat", {"cls": [class_no, subclass], "seq": seq, "count": n},
                         material=(class_no, subclass, seq),
                         details={"class": cls, "duplicate": seq, "count": n},
                     )
@@ -216,10 +202,6 @@ def required_material_missing(
             continue
         if any(item.matched_by(m) for m in materials):
             continue
-        msg = f"缺少必备材料：未找到{item.name_zh}（一般在{item.expected_in}）"
-        if item.note:
-            msg += f"；{item.note}"
-        findings.append(
-            Finding("REQUIRED_MATERIAL_MISSING", WARNING, msg, details={"item": item.key, "name_en": item.name_en})
-        )
+        findings.append(finding("REQUIRED_MATERIAL_MISSING", WARNING, "required", {"item": item.key},
+                                details={"item": item.key, "name_en": item.name_en}))
     return findings

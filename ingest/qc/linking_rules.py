@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from ingest.linking import Linking, MaterialKey, material_key
 from ingest.model import Finding, MaterialRef
 from ingest.qc.codes import ERROR
-from ingest.qc.naming import _page, _pages_total, describe_material, material_label
+from ingest.qc.naming import _pages_total, material_param
+from ingest.qc.texts import finding
 
 # --------------------------------------------------------------------------- linking rules
 
@@ -28,19 +29,17 @@ def page_count_mismatch(materials: Sequence[MaterialRef], linking: Linking) -> l
     expected = _pages_total(materials)
     unknown = sum(1 for m in materials if m.pages is None)
     if scanned != expected:
-        diff = f"多{scanned - expected}页" if scanned > expected else f"少{expected - scanned}页"
-        msg = f"扫描页数与目录不符：扫描{scanned}页，目录页数合计{expected}页（{diff}）"
+        then: list[list[object]] = []
         if linking.blank:
-            msg += f"，另有空白页{len(linking.blank)}页未计"
+            then.append(["count_blank", {"n": len(linking.blank)}])
         if unknown:
-            msg += f"，另有{unknown}条材料未填页数"
+            then.append(["count_unknown", {"n": unknown}])
         if not linking.structured:
-            msg += "。按累计页数挂接时，出错处之后的材料都会错位，请先核对目录页数和扫描页"
+            then.append(["count_shifted", {}])
         findings.append(
-            Finding(
-                "PAGE_COUNT_MISMATCH",
-                ERROR,
-                msg,
+            finding(
+                "PAGE_COUNT_MISMATCH", ERROR, "count_more" if scanned > expected else "count_less",
+                {"scanned": scanned, "expected": expected, "diff": abs(scanned - expected), "then": then},
                 details={"scanned": scanned, "catalogue": expected, "materials_without_pages": unknown,
                          "blank": len(linking.blank)},
             )
@@ -55,10 +54,9 @@ def page_count_mismatch(materials: Sequence[MaterialRef], linking: Linking) -> l
             seen.add(key)
             if got != material.pages:
                 findings.append(
-                    Finding(
-                        "PAGE_COUNT_MISMATCH",
-                        ERROR,
-                        f"{describe_material(material)}：目录页数{material.pages}页，扫描{got}页",
+                    finding(
+                        "PAGE_COUNT_MISMATCH", ERROR, "count_material",
+                        {"material": material_param(material), "expected": material.pages, "scanned": got},
                         material=key,
                         details={"scanned": got, "catalogue": material.pages},
                     )
@@ -81,10 +79,9 @@ def material_not_scanned(materials: Sequence[MaterialRef], linking: Linking) -> 
         seen.add(key)
         if linking.material_pages.get(key, 0) == 0:
             findings.append(
-                Finding(
-                    "MATERIAL_NOT_SCANNED",
-                    ERROR,
-                    f"漏扫：{describe_material(material)}（目录{material.pages}页）没有扫描页",
+                finding(
+                    "MATERIAL_NOT_SCANNED", ERROR, "not_scanned",
+                    {"material": material_param(material), "expected": material.pages},
                     material=key,
                     details={"catalogue": material.pages},
                 )
@@ -104,13 +101,9 @@ def extra_pages(linking: Linking) -> list[Finding]:
             continue
         folder = linking.unknown_folders.get(order)
         if folder is not None:
-            msg = f"多扫：{_page(order)}所在文件夹（{material_label(folder)}）在目录中没有对应材料"
+            text, params = "extra_folder", {"page": order, "folder": list(folder)}
             details: dict[str, object] = {"folder": list(folder)}
-        elif linking.structured:
-            msg = f"多扫：{_page(order)}不在任何材料文件夹中"
-            details = {}
         else:
-            msg = f"多扫：{_page(order)}超出目录页数合计，不属于任何材料"
-            details = {}
-        findings.append(Finding("EXTRA_PAGES", ERROR, msg, page=order, details=details))
+            text, params, details = ("extra_loose" if linking.structured else "extra_beyond"), {"page": order}, {}
+        findings.append(finding("EXTRA_PAGES", ERROR, text, params, page=order, details=details))
     return findings

@@ -19,6 +19,11 @@ def material_label(key: MaterialKey) -> str:
     return f"{cls} 第{seq}号"
 
 
+def material_param(material: MaterialRef) -> list[object]:
+    """``[class_no, subclass, seq, title]``: a material as a finding's parameter (ingest.qc.texts renders it)."""
+    return [material.class_no, material.subclass or 0, material.seq, material.title.strip()]
+
+
 def describe_material(material: MaterialRef) -> str:
     """``四-1 第2号《毕业证书》``: how messages name a material."""
     label = material_label(material_key(material))

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from ingest.model import Finding, PageResult
 from ingest.qc.codes import ERROR, WARNING
-from ingest.qc.naming import _by_order, _page, _source
+from ingest.qc.naming import _by_order, _source
 from ingest.qc.settings import QcSettings
+from ingest.qc.texts import finding
 
 # --------------------------------------------------------------------------- page rules
 
@@ -22,14 +23,13 @@ def unreadable_page(results: Sequence[PageResult]) -> list[Finding]:
     for result in _by_order(results):
         if result.ok:
             continue
-        reason = result.message or result.error
         # A decoder missing on the server is no fault of the scan: install it and ingest again, no rescan.
-        remedy = "请安装后重新入库" if result.error == "decoder_missing" else "需重扫"
+        text = "unreadable_decoder" if result.error == "decoder_missing" else "unreadable"
         findings.append(
-            Finding(
-                "UNREADABLE_PAGE",
-                ERROR,
-                f"{_page(result.ref.order)}无法读取，{remedy}：{reason}",
+            finding(
+                "UNREADABLE_PAGE", ERROR, text,
+                {"page": result.ref.order, "error": result.error or "ingest_error", "source": result.ref.label,
+                 "detail": result.message or ""},
                 page=result.ref.order,
                 details={"error": result.error, **_source(result)},
             )
@@ -106,10 +106,8 @@ def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[
             first = first_by_sha.setdefault(result.keys.sha256, order)
             if first != order:
                 findings.append(
-                    Finding(
-                        "DUPLICATE_PAGE",
-                        ERROR,
-                        f"重复页：{_page(order)}与{_page(first)}是同一个文件（SHA-256相同）",
+                    finding(
+                        "DUPLICATE_PAGE", ERROR, "duplicate_same", {"page": order, "first": first},
                         page=order,
                         details={"duplicate_of": first, "sha256": result.keys.sha256, **_source(result)},
                     )
@@ -130,10 +128,9 @@ def duplicate_page(results: Sequence[PageResult], settings: QcSettings) -> list[
         if match is not None:
             first, distance = match
             findings.append(
-                Finding(
-                    "DUPLICATE_PAGE",
-                    WARNING,
-                    f"疑似重扫：{_page(order)}与{_page(first)}几乎相同（感知哈希相差{distance}位），请核对",
+                finding(
+                    "DUPLICATE_PAGE", WARNING, "duplicate_similar",
+                    {"page": order, "first": first, "distance": distance},
                     page=order,
                     details={"duplicate_of": first, "distance": distance, **_source(result)},
                 )
@@ -149,10 +146,8 @@ def blank_page(results: Sequence[PageResult]) -> list[Finding]:
     either a page to drop or — in the flat layout — a page that shifts the linking.
     """
     return [
-        Finding(
-            "BLANK_PAGE",
-            WARNING,
-            f"{_page(r.ref.order)}是空白页：空白页不计页数，请确认是否应删除",
+        finding(
+            "BLANK_PAGE", WARNING, "blank", {"page": r.ref.order},
             page=r.ref.order,
             details=_source(r),
         )
@@ -175,30 +170,26 @@ def low_resolution(results: Sequence[PageResult], settings: QcSettings) -> list[
         dpi = result.metrics.dpi
         if dpi is None or dpi <= 0:
             findings.append(
-                Finding(
-                    "LOW_RESOLUTION",
-                    WARNING,
-                    f"{_page(order)}分辨率未知：图像文件未记录分辨率，请核对扫描设置",
+                finding(
+                    "LOW_RESOLUTION", WARNING, "dpi_unknown", {"page": order},
                     page=order,
                     details={"dpi": None, **_source(result)},
                 )
             )
         elif dpi < settings.dpi_error:
             findings.append(
-                Finding(
-                    "LOW_RESOLUTION",
-                    ERROR,
-                    f"{_page(order)}分辨率{dpi:g} dpi，低于最低要求{settings.dpi_error:g} dpi，需重扫",
+                finding(
+                    "LOW_RESOLUTION", ERROR, "dpi_error",
+                    {"page": order, "dpi": f"{dpi:g}", "limit": f"{settings.dpi_error:g}"},
                     page=order,
                     details={"dpi": dpi, **_source(result)},
                 )
             )
         elif dpi < settings.dpi_warning:
             findings.append(
-                Finding(
-                    "LOW_RESOLUTION",
-                    WARNING,
-                    f"{_page(order)}分辨率{dpi:g} dpi，低于{settings.dpi_warning:g} dpi",
+                finding(
+                    "LOW_RESOLUTION", WARNING, "dpi_warning",
+                    {"page": order, "dpi": f"{dpi:g}", "limit": f"{settings.dpi_warning:g}"},
                     page=order,
                     details={"dpi": dpi, **_source(result)},
                 )
@@ -218,14 +209,12 @@ def skew(results: Sequence[PageResult], settings: QcSettings) -> list[Finding]:
             continue
         order = result.ref.order
         if abs(angle) > settings.skew_error:
-            severity, limit, tail = ERROR, settings.skew_error, "，应纠偏后重新提交"
+            severity, limit, text = ERROR, settings.skew_error, "skew_error"
         else:
-            severity, limit, tail = WARNING, settings.skew_warning, ""
+            severity, limit, text = WARNING, settings.skew_warning, "skew_warning"
         findings.append(
-            Finding(
-                "SKEW",
-                severity,
-                f"{_page(order)}倾斜{abs(angle):.1f}°，超过{limit:g}°{tail}",
+            finding(
+                "SKEW", severity, text, {"page": order, "angle": f"{abs(angle):.1f}", "limit": f"{limit:g}"},
                 page=order,
                 details={"skew_deg": angle, **_source(result)},
             )
@@ -249,10 +238,9 @@ def low_ocr_confidence(results: Sequence[PageResult], settings: QcSettings) -> l
         if r.ocr.mean_conf >= threshold:
             continue
         findings.append(
-            Finding(
-                "LOW_OCR_CONFIDENCE",
-                WARNING,
-                f"{_page(r.ref.order)}文字识别置信度{r.ocr.mean_conf:.0f}，低于{threshold:g}，请人工核对",
+            finding(
+                "LOW_OCR_CONFIDENCE", WARNING, "low_conf",
+                {"page": r.ref.order, "conf": f"{r.ocr.mean_conf:.0f}", "threshold": f"{threshold:g}"},
                 page=r.ref.order,
                 details={"mean_conf": r.ocr.mean_conf, "engine": r.ocr.engine, **_source(r)},
             )
@@ -260,10 +248,10 @@ def low_ocr_confidence(results: Sequence[PageResult], settings: QcSettings) -> l
     return findings
 
 
-def _format_counts(counts: Counter[str]) -> str:
+def _format_counts(counts: Counter[str]) -> list[list[object]]:
     # Most pages first, so the odd format out reads last.
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return "、".join(f"{fmt.upper()} {n}页" for fmt, n in ordered)
+    return [[fmt.upper(), n] for fmt, n in ordered]
 
 
 def mixed_formats(results: Sequence[PageResult]) -> list[Finding]:
@@ -272,10 +260,8 @@ def mixed_formats(results: Sequence[PageResult]) -> list[Finding]:
     if len(counts) <= 1:
         return []
     return [
-        Finding(
-            "MIXED_FORMATS",
-            WARNING,
-            f"本卷存储格式不统一：{_format_counts(counts)}（同一批次应使用同一种存储格式）",
+        finding(
+            "MIXED_FORMATS", WARNING, "formats_file", {"formats": _format_counts(counts)},
             details={"formats": dict(counts)},
         )
     ]
@@ -299,19 +285,11 @@ def mixed_formats_batch(all_results: Iterable[PageResult]) -> list[Finding]:
         return []
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     major = ordered[0][0]
-    parts = []
-    for fmt, n in ordered:
-        names = sorted(files[fmt])
-        part = f"{fmt.upper()} {n}页（{len(names)}卷"
-        if fmt != major:
-            shown = "、".join(names[:10])
-            part += f"：{shown}" + (f"等{len(names)}卷" if len(names) > 10 else "")
-        parts.append(part + "）")
+    # Per format: its pages, its files, and (for the rarer formats, up to ten) the files to convert or rescan.
+    parts = [[fmt.upper(), n, len(files[fmt]), sorted(files[fmt])[:10] if fmt != major else []] for fmt, n in ordered]
     return [
-        Finding(
-            "MIXED_FORMATS",
-            WARNING,
-            f"本批次存储格式不统一：{'、'.join(parts)}（同一批次应使用同一种存储格式）",
+        finding(
+            "MIXED_FORMATS", WARNING, "formats_batch", {"parts": parts},
             details={"formats": dict(counts), "files": {fmt: sorted(names) for fmt, names in files.items()}},
         )
     ]

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from ingest.linking import Linking, material_key
 from ingest.model import Finding, MaterialRef, PageResult
 from ingest.qc.codes import WARNING
-from ingest.qc.naming import _page, _source, describe_material
+from ingest.qc.naming import _source, material_param
+from ingest.qc.texts import finding
 
 _HEAD_LINES = 2  # a heading sits in the first line or two (a 编号 line may come first)
 _HEAD_CHARS = 40
@@ -66,11 +67,10 @@ def title_mismatch(materials: Sequence[MaterialRef], linking: Linking, results: 
             continue
         best = max(others, key=lambda m: (title_score(m.title, heading), len(_core(m.title))))
         findings.append(
-            Finding(
-                "TITLE_MISMATCH",
-                WARNING,
-                f"挂接存疑：{_page(order)}标题识别为“{heading[:20]}”，与所挂材料{describe_material(material)}不符，"
-                f"像是{describe_material(best)}，请核对挂接和目录页数",
+            finding(
+                "TITLE_MISMATCH", WARNING, "title",
+                {"page": order, "heading": heading[:20], "material": material_param(material),
+                 "looks_like": material_param(best)},
                 material=key,
                 page=order,
                 details={"heading": heading, "looks_like": list(material_key(best)), **_source(result)},

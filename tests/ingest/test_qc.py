@@ -288,7 +288,9 @@ def test_unreadable_page_without_message_uses_code() -> None:
 
     [f] = unreadable_page([bad])
 
-    assert f.message.endswith("not_scanned_pdf_page")
+    # No words from the tool: the failure's name says it, and the code travels in the parameters.
+    assert f.message == "第3页无法读取，需重扫：PDF 页面含有文字或矢量图形，不是扫描页（XC-1.pdf p.3）"
+    assert (f.text, f.params["error"]) == ("unreadable", "not_scanned_pdf_page")
     assert f.details["source"] == "XC-1.pdf p.3"
 
 
@@ -629,8 +631,11 @@ def test_findings_as_json() -> None:
             "material": 2,
             "page": None,
             "message": "漏扫：四-1 第2号《毕业证书》（目录1页）没有扫描页",
+            "text": "",
+            "params": {},
         },
-        {"rule": "BLANK_PAGE", "severity": "warning", "material": None, "page": 5, "message": "第5页是空白页"},
+        {"rule": "BLANK_PAGE", "severity": "warning", "material": None, "page": 5, "message": "第5页是空白页",
+         "text": "", "params": {}},
     ]
 
 

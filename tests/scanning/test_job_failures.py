@@ -268,7 +268,8 @@ def test_restart_marks_jobs_of_dead_owners_interrupted_and_they_resume(app, clie
 
 def test_restart_queues_again_uploaded_batches_left_queued(app):
     from archive.scanning.queue import recover_interrupted
-    from archive.scanning.service import STORE_PREFIX, create_job
+    from archive.scanning.service import create_job
+    from archive.scanning.uploads import STORE_PREFIX
 
     with app.app_context():
         upload = create_job([STORE_PREFIX + "incoming/x/000/a.zip"], created_by="u", street=None, source="a.zip")

@@ -20,7 +20,7 @@ from archive.extensions import db
 from archive.objects import get_store
 from archive.roles import Role
 from archive.scanning.models import IngestJob
-from archive.scanning.service import upload_name
+from archive.scanning.uploads import upload_name
 from tests.conftest import login
 from tests.helpers import csrf_token
 from tests.scanning.builder import FileSpec, build
