@@ -1,7 +1,7 @@
 """lending: requests of every kind, their materials, transitions, templates and registrations (issue 10)
 
 Revision ID: 0010_lending
-Revises: 0008_typed_columns
+Revises: 0009_finding_texts
 Create Date: 2026-12-08 01:40:00
 
 Reviewed: hand-written; new tables only, so nothing existing is touched.  Enums are checked strings named by
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010_lending'
-down_revision = '0008_typed_columns'
+down_revision = '0009_finding_texts'
 branch_labels = None
 depends_on = None
 
