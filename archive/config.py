@@ -146,4 +146,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_ARCHIVE_NO_FORMAT": env.get("DANGAN_ARCHIVE_NO_FORMAT", "XC-{year}-{seq:06d}"),
         "DANGAN_PDF_FONT": env.get("DANGAN_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
         "DANGAN_PDF_FONT_INDEX": int(env.get("DANGAN_PDF_FONT_INDEX", "2")),  # Noto Sans CJK SC in the .ttc
+        # Loans (借出): default and longest loan in days; the longest consultation window (查阅).
+        "DANGAN_LOAN_DEFAULT_DAYS": int(env.get("DANGAN_LOAN_DEFAULT_DAYS", "14")),
+        "DANGAN_LOAN_MAX_DAYS": int(env.get("DANGAN_LOAN_MAX_DAYS", "14")),
+        "DANGAN_CONSULT_MAX_DAYS": int(env.get("DANGAN_CONSULT_MAX_DAYS", "30")),
     }

@@ -17,11 +17,16 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the lending blueprint and the ``dangan lending`` commands."""
+    # Consultations, the reading room and loans add their routes to the same blueprint.
+    from archive.lending import consult_views, loan_views, reading_room  # noqa: F401
     from archive.lending.cli import lending_cli
     from archive.lending.views import bp
 
     app.config.setdefault("DANGAN_COPY_VALID_DAYS", 30)
     app.config.setdefault("DANGAN_AUTHORISATION_MAX_MB", 10)
     app.config.setdefault("DANGAN_LENDING_ISSUER", "")
+    app.config.setdefault("DANGAN_LOAN_DEFAULT_DAYS", 14)
+    app.config.setdefault("DANGAN_LOAN_MAX_DAYS", 14)
+    app.config.setdefault("DANGAN_CONSULT_MAX_DAYS", 30)
     app.register_blueprint(bp)
     app.cli.add_command(lending_cli)

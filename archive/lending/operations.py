@@ -211,6 +211,11 @@ def decide(req: LendingRequest, approver: User, approve: bool, reason: str = "")
     if not approve:
         transition(req, RequestStatus.REJECTED, approver, "rejected", reason=reason.strip()[:500])
         return req
+    if req.kind in (RequestKind.CONSULTATION, RequestKind.LOAN):
+        # Fulfilled later, face to face, by an archivist: the consulting persons' accounts are opened
+        # (archive.lending.consultations) or the volume is handed over (archive.lending.loans).
+        transition(req, RequestStatus.APPROVED, approver, "approved", reason=reason.strip()[:500])
+        return req
     days = int(current_app.config["DANGAN_COPY_VALID_DAYS"])
     req.valid_until = req.decided_at + dt.timedelta(days=days)
     req.download_token = secrets.token_urlsafe(32)
@@ -272,6 +277,8 @@ def revoke(req: LendingRequest, user: User, reason: str) -> LendingRequest:
         if not reason.strip():
             raise LendingError("reason_required", 400, "reason")
     _ensure_open(req)
+    if req.kind == RequestKind.LOAN and req.status_enum is RequestStatus.FULFILLED:
+        raise LendingError("on_loan", 409)  # the volume is out: only its return ends the loan
     req.download_token = None  # the link dies with the request
     transition(req, RequestStatus.REVOKED, user, "revoked", reason=reason.strip()[:500])
     return req

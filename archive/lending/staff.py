@@ -148,7 +148,7 @@ def decision(number: str) -> ResponseReturnValue:
                target_id=req.number, reason=req.number, details={"refused": exc.code})
         return _detail(req, decision_form=form, status=exc.status)
     flash(_("Approved; the copy has been made.") if req.status_enum is RequestStatus.FULFILLED
-          else _("Rejected."), "success")
+          else _("Approved.") if req.status_enum is RequestStatus.APPROVED else _("Rejected."), "success")
     return redirect(url_for("lending.detail", number=req.number))
 
 

@@ -125,6 +125,19 @@ ACTION_LABELS = {
     "report.view": _l("Viewed a report"),
     "report.export": _l("Exported a report"),
     "report.planning": _l("Ran the planning report"),
+    # consultations, the reading room and loans (archive.lending.consultations, reading_room, loans)
+    "lending.consultation": _l("Registered a consultation"),
+    "lending.consultation_form": _l("Opened the consultation form"),
+    "lending.accounts": _l("Made accounts for consulting persons"),
+    "lending.accounts_disabled": _l("Disabled the consulting persons' accounts"),
+    "lending.letter": _l("Viewed a unit's letter"),
+    "lending.reading": _l("Opened a consultation in the reading room"),
+    "lending.loan": _l("Registered a loan"),
+    "lending.loan_form": _l("Opened the loan form"),
+    "lending.loan_discrepancy": _l("Recorded discrepancies at a loan's return"),
+    "lending.return": _l("Recorded a loan's return"),
+    "lending.return_form": _l("Opened a loan's return check"),
+    "lending.loans": _l("Listed files on loan"),
 }
 
 # The pages behind ``http.get`` / ``http.post`` events (the endpoint is the event's target).
@@ -230,6 +243,20 @@ ENDPOINT_LABELS = {
     "lending.counter": _l("Counter account form"),
     "lending.templates": _l("Certificate templates"),
     "lending.template_edit": _l("Certificate template"),
+    "lending.consultation_new": _l("Consultation registration"),
+    "lending.consultation_open": _l("Consultation opening"),
+    "lending.consultation_end": _l("Consultation ending"),
+    "lending.consultation_letter": _l("Unit's letter"),
+    "lending.loan_new": _l("Loan registration"),
+    "lending.loan_lend": _l("Loan hand-over"),
+    "lending.loan_return": _l("Loan return"),
+    "lending.loans": _l("Files on loan"),
+    "lending.loans_overdue": _l("Overdue loans"),
+    "lending.reading_index": _l("Reading room"),
+    "lending.reading_detail": _l("Consultation in the reading room"),
+    "lending.reading_page": _l("Page in the reading room"),
+    "lending.reading_image": _l("Page image in the reading room"),
+    "lending.reading_download": _l("Page download in the reading room"),
 }
 # Events recorded before the scanning/pages cut (issue 9) name the old "intake" blueprint; they read the same.
 ENDPOINT_LABELS.update({f"intake.{name.split('.', 1)[1]}": label for name, label in list(ENDPOINT_LABELS.items())

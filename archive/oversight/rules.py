@@ -155,9 +155,14 @@ def repeated_denied(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit
 
 
 def outside_window(events: Iterable[AuditEvent], t: Thresholds) -> Iterator[Hit]:
-    """Accesses that name a lending approval whose time window does not cover them."""
+    """Accesses, or refused attempts, that name a lending approval whose time window does not cover them.
+
+    A consultation's reading room refuses every access outside its window and records the attempt with
+    the window (archive.lending.reading_room): the refused attempt is flagged too, so the auditor sees
+    who tried, and an access that was let through outside the window would be.
+    """
     for e in events:
-        if e.outcome != "ok" or not e.reason:
+        if e.outcome not in ("ok", "denied") or not e.reason:
             continue
         try:
             details = json.loads(e.details)

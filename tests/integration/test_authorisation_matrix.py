@@ -100,6 +100,20 @@ EXPECTED: dict[str, set[Role] | str] = {
     "lending.counter": {A},
     "lending.templates": {D},
     "lending.template_edit": {D},
+    "lending.consultation_new": {A},
+    "lending.consultation_open": {A},
+    "lending.consultation_end": {A},
+    "lending.consultation_letter": {A, P},
+    "lending.loan_new": {A},
+    "lending.loan_lend": {A},
+    "lending.loan_return": {A},
+    "lending.loans": {A, P},
+    "lending.loans_overdue": {A, P},
+    "lending.reading_index": {R},
+    "lending.reading_detail": {R},
+    "lending.reading_page": {R},
+    "lending.reading_image": {R},
+    "lending.reading_download": {R},
     # these end the request: after the rest (the walk keeps this order)
     "lending.close_request": {A},
     "lending.revoke_request": {A},
@@ -156,7 +170,13 @@ FILE_SCOPED = {
     "lending.detail", "lending.prepare_request", "lending.decision", "lending.close_request",
     "lending.revoke_request", "lending.page_thumb", "lending.authorisation", "lending.document",
     "transfers.file_transfer",
+    "lending.consultation_open", "lending.consultation_end", "lending.consultation_letter", "lending.loan_lend",
+    "lending.loan_return",
 }
+# The reading room answers 404 for a consultation that is not the caller's (this world has none; the
+# consulting persons' own routes, window and scope are proven in tests/lending/test_consultations.py).
+NOT_THEIRS_404 = {"lending.reading_detail", "lending.reading_page", "lending.reading_image",
+                  "lending.reading_download"}
 
 
 def test_every_endpoint_declares_a_policy_and_is_in_the_table(app):
@@ -339,6 +359,8 @@ def test_route_role_scope_matrix(app, world, who):
                     allowed = False
                 if allowed and endpoint in DISTRICT_ONLY and user.street is not None:
                     allowed = False
+            if allowed and status == 404 and endpoint in NOT_THEIRS_404:
+                continue
             if allowed and status in (403, 404, 500):
                 problems.append((endpoint, which, status, "should be allowed"))
             if not allowed and status != 403:
