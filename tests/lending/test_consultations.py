@@ -149,12 +149,12 @@ def test_window_before_and_after_is_refused_audited_and_flagged(app, world):
 
     _set_window(app, number, now() + dt.timedelta(hours=1), now() + dt.timedelta(hours=2))
     early = client.get(page)
-    assert early.status_code == 403 and "not begun" in early.get_data(as_text=True)
+    assert early.status_code == 403 and "查阅时限尚未开始" in early.get_data(as_text=True)  # the default UI language
     assert client.get(f"{page}/image").status_code == 403
 
     _set_window(app, number, now() - dt.timedelta(hours=3), now() - dt.timedelta(hours=1))
     late = client.get(page)
-    assert late.status_code == 403 and "closed" in late.get_data(as_text=True)
+    assert late.status_code == 403 and "查阅时限已结束" in late.get_data(as_text=True)
     assert _request(app, number).status == RequestStatus.EXPIRED  # closed by itself, on the first late request
     assert client.get(f"/reading/{number}").status_code == 403
 
@@ -195,7 +195,7 @@ def test_revoke_ends_the_consultation_and_its_accounts(app, world):
 def test_two_persons_and_valid_id_numbers_required(app, world):
     archivist = client_for(app, world.archivist)
     one = register_consultation(archivist, world.file.archive_no, persons=PERSONS[:1])
-    assert one.status_code == 400 and "at least two" in one.get_data(as_text=True)
+    assert one.status_code == 400 and "至少两名查阅人" in one.get_data(as_text=True)
     same = register_consultation(archivist, world.file.archive_no, persons=[PERSONS[0], PERSONS[0]])
     assert same.status_code == 400
     bad = register_consultation(archivist, world.file.archive_no, persons=[PERSONS[0], ("王五", "110101199001011234")])

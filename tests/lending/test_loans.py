@@ -119,7 +119,7 @@ def test_due_date_defaults_to_and_may_not_pass_fourteen_days(app, world):
     form = archivist.get(f"/lending/loans/new?file={world.file.archive_no}").get_data(as_text=True)
     assert (_today() + dt.timedelta(days=14)).isoformat() in form
     late = _register(archivist, world.file.archive_no, due_on=(_today() + dt.timedelta(days=15)).isoformat())
-    assert late.status_code == 400 and "14 days" in late.get_data(as_text=True)
+    assert late.status_code == 400 and "借出期限最长为 14 天" in late.get_data(as_text=True)
     past = _register(archivist, world.file.archive_no, due_on=_today().isoformat())
     assert past.status_code == 400
     number = number_of(_register(archivist, world.file.archive_no))
@@ -140,9 +140,9 @@ def test_overdue_list_and_the_queue_banner(app, world):
         req.loan.due_on = _today() - dt.timedelta(days=3)
         db.session.commit()
     queue = archivist.get("/lending/queue").get_data(as_text=True)
-    assert 'data-testid="overdue-banner"' in queue and "1 loan is overdue" in queue
+    assert 'data-testid="overdue-banner"' in queue and "有 1 件借出档案已逾期" in queue
     overdue = archivist.get("/lending/loans/overdue").get_data(as_text=True)
-    assert number in overdue and "3 days overdue" in overdue
+    assert number in overdue and "逾期 3 天" in overdue
     assert number in client_for(app, world.approver).get("/lending/loans/overdue").get_data(as_text=True)
 
 
