@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.fulltext import init_app as init_fulltext
     from archive.oversight import init_app as init_oversight
     from archive.pages import init_app as init_pages
+    from archive.safekeeping import init_app as init_safekeeping
     from archive.scanning import init_app as init_scanning
     from archive.web import init_app as init_web
 
@@ -52,6 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_fulltext(app)
     init_web(app)
     init_oversight(app)
+    init_safekeeping(app)
     request_audit.init_app(app)  # registered last, so its after-request hook runs first
     cli.init_app(app)
     from archive.demo.cli import demo_command

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"scanning"},                                             # scan jobs, QC findings, spot checks
     {"fulltext"},                                             # the search index feeder and page
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
+    {"safekeeping"},                                          # backup, restore, export of a file
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
 ]
 SHARED_LAYERS = {0, len(LAYERS) - 1}
