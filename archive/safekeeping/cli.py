@@ -52,7 +52,8 @@ def verify_command(folder: Path) -> None:
 
 @backup_cli.command("restore")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a database that holds rows / write into a store that is not empty.")
+@click.option("--force", is_flag=True,
+              help="Replace a database that holds rows / write into a store that is not empty.")
 @click.option("--no-index", is_flag=True, help="Do not rebuild the search index after restoring.")
 def restore_command(folder: Path, force: bool, no_index: bool) -> None:
     """Restore FOLDER into this (blank) instance, then rebuild the search index."""
