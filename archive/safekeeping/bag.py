@@ -66,7 +66,7 @@ def _app_version() -> str:
 
 
 def _authorise(username: str, file: ArchiveFile | None, archive_no: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
+    user: User | None = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise ExportRefused(f"no active user {username!r}")
     allowed = user.role is Role.ADMIN or (user.role is Role.ARCHIVIST and (
