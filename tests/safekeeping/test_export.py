@@ -116,3 +116,23 @@ def test_export_is_refused_outside_role_and_scope_and_audited(instances, tmp_pat
     assert [tuple(e) for e in events] == [(other_street.username, "denied", ARCHIVE_NO),
                                           (auditor.username, "denied", ARCHIVE_NO),
                                           (allowed.username, "ok", ARCHIVE_NO)]
+
+
+def test_a_file_with_pages_of_no_material_round_trips_in_the_flat_layout(instances, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.scanning.builder import FileSpec, PageSpec, build, default_pages
+
+    src = instances("src")
+    spec = FileSpec(ARCHIVE_NO)
+    spec.pages = [*default_pages(spec), PageSpec(["多扫的一页", "无对应材料"])]  # beyond the catalogue: EXTRA_PAGES
+    assert cli(src, "ingest", str(build(tmp_path / "package", [spec]))).exit_code == 0
+    before = snapshot(src)
+    assert before[ARCHIVE_NO]["pages"][-1][2] is None
+    user = _archivist(src)
+    bag_dir = tmp_path / "bag"
+    assert cli(src, "export", ARCHIVE_NO, "-o", str(bag_dir), "--user", user.username).exit_code == 0
+    meta = json.loads((bag_dir / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["layout"] == "flat" and meta["pages"][-1]["material"] is None
+    assert any(f["rule"] == "EXTRA_PAGES" and f["text"] for f in meta["findings"])
+    dst = instances("dst")
+    cli(dst, "ingest", str(bag_dir / "data"))  # exit 1 is not asked: the file is ingested with its EXTRA_PAGES error
+    assert snapshot(dst) == before
