@@ -37,11 +37,14 @@ def _pg_database(name: str, *, drop_only: bool = False) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def instances(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """``instances(name, migrated=True)``: a new blank instance (database + store + index) of this backend."""
+    """``instances(name, migrated=True, storage_url="")``: a new blank instance (database, store, index).
+
+    The store is a folder of the instance unless ``storage_url`` names another (an S3 bucket).
+    """
     made: list[tuple[Flask, str]] = []
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 
-    def new(name: str, *, migrated: bool = True) -> Flask:
+    def new(name: str, *, migrated: bool = True, storage_url: str = "") -> Flask:
         folder = tmp_path / name
         folder.mkdir()
         if request.param == "sqlite":
@@ -49,7 +52,8 @@ def instances(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
         else:
             pg_name = f"dangan_sk_{name}{worker}"
             url = _pg_database(pg_name)
-        app = make_app(folder, url, DANGAN_SEARCH_URL=f"whoosh://{folder / 'index'}", DANGAN_OCR_ENGINE="")
+        extra = {"DANGAN_STORAGE_URL": storage_url} if storage_url else {}
+        app = make_app(folder, url, DANGAN_SEARCH_URL=f"whoosh://{folder / 'index'}", DANGAN_OCR_ENGINE="", **extra)
         if migrated:
             migrate_fresh(app)
         made.append((app, pg_name))
