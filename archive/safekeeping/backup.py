@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 from archive import boundary
 from archive.audit import record
 from archive.audit.anchors import PREFIX as ANCHOR_PREFIX
@@ -163,6 +165,7 @@ def restore_backup(folder: Path, *, force: bool) -> dict[str, Any]:
                             "restore into a blank instance, or give --force to replace it")
     if not force and not _store_is_blank(store):
         raise BackupRefused("the object store is not empty; restore into a blank store, or give --force")
+    _check_revision(manifest.get("schema_revision", ""))
     try:
         restore_database(folder, manifest["database"]["dialect"])
     except DumpError as exc:
@@ -177,6 +180,21 @@ def restore_backup(folder: Path, *, force: bool) -> dict[str, Any]:
     boundary.commit()
     return {"objects": objects, "anchors": anchors, "with_objects": bool(manifest.get("with_objects")),
             "schema_revision": manifest["schema_revision"], "object_count": len(manifest["objects"])}
+
+
+def _check_revision(revision: str) -> None:
+    """A dump of a schema this release does not know (made by a newer one) is not restored under it."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    directory = current_app.extensions["migrate"].directory
+    try:
+        known = revision and ScriptDirectory(directory).get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise BackupRefused(f"the backup's schema revision {revision!r} is unknown to this release: "
+                            "restore it with the release that made it (see manifest.json app_version)")
 
 
 def _put_all(store: ObjectStore, items: Any) -> int:

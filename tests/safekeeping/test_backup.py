@@ -129,3 +129,18 @@ def test_backup_into_a_folder_that_holds_files_is_refused(instances, tmp_path: P
     (folder / "old.txt").write_text("x", encoding="utf-8")
     result = cli(src, "backup", "create", str(folder))
     assert result.exit_code == 1 and "not empty" in result.output
+
+
+def test_a_backup_of_an_unknown_schema_revision_is_not_restored(instances, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from archive.safekeeping.manifest import file_digests, load_manifest, write_manifest
+
+    src = instances("src")
+    backup = tmp_path / "backup"
+    assert cli(src, "backup", "create", str(backup)).exit_code == 0
+    manifest = load_manifest(backup)
+    manifest["schema_revision"] = "0099_from_the_future"
+    manifest["files"] = file_digests(backup)
+    write_manifest(backup, manifest)  # a consistent backup, made by a newer release
+    dst = instances("dst")
+    refused = cli(dst, "backup", "restore", str(backup))
+    assert refused.exit_code == 1 and "0099_from_the_future" in refused.output and "unknown" in refused.output
