@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from archive.oversight import init_app as init_oversight
     from archive.pages import init_app as init_pages
     from archive.reports import init_app as init_reports
+    from archive.safekeeping import init_app as init_safekeeping
     from archive.scanning import init_app as init_scanning
     from archive.transfers import init_app as init_transfers
     from archive.web import init_app as init_web
@@ -60,6 +61,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_oversight(app)
     init_api(app)
     init_reports(app)
+    init_safekeeping(app)
     request_audit.init_app(app)  # registered last, so its after-request hook runs first
     cli.init_app(app)
     from archive.demo.cli import demo_command

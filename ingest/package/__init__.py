@@ -143,7 +143,13 @@ def open_package(paths: Sequence[str | Path], workdir: Path, *, limits: ZipLimit
 
 
 def _open_folder(folder: Path) -> Package:
-    """A folder is either a package of files or itself one file's folder (then its parent is the root)."""
+    """A folder is either a package of files or itself one file's folder (then its parent is the root).
+
+    A BagIt bag (``bagit.txt`` beside ``data/``, as ``dangan export`` writes) is read from its ``data/``:
+    the tag files around it are the bag's, not pages of the package.
+    """
+    if (folder / "bagit.txt").is_file() and (folder / "data").is_dir() and not (folder / "data").is_symlink():
+        return _open_folder(folder / "data")
     probe = _Scan(folder)
     if _layout(folder, _entries(folder, probe)) != "container":
         return _open_entries(folder.parent, [folder.name])

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     {"reports"},                                              # progress dashboard and §六 planning (reads the others)
     {"api"},                                                  # the JSON API: calls every domain's operations
     {"oversight", "web", "demo"},                             # the auditor's section, home page, demo data
+    {"safekeeping"},                                          # backup, restore, export of a file
     {"__init__", "cli", "models", "database", "scheduler"},   # the composition root
 ]
 SHARED_LAYERS = {0, len(LAYERS) - 1}
