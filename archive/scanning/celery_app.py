@@ -71,7 +71,10 @@ def _make(app: Flask) -> Celery:
         task_ignore_result=True,  # progress and outcomes are in the database, not in a result backend
         task_serializer="json",
         accept_content=["json"],
-        broker_transport_options={"visibility_timeout": int(config.get("DANGAN_CELERY_VISIBILITY_SECONDS", 3600))},
+        # Redis: every worker looks for pages unacknowledged longer than the visibility timeout (a dead host's)
+        # every unacked_restore_interval seconds, not kombu's default of every 10 × 10 s.
+        broker_transport_options={"visibility_timeout": int(config.get("DANGAN_CELERY_VISIBILITY_SECONDS", 3600)),
+                                  "unacked_restore_interval": 10, "unacked_restore_throttle": 1},
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         # A submission while the broker is down fails after about two seconds (the job stays queued and the

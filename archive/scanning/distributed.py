@@ -120,9 +120,9 @@ def start_job(job_id: int, send: Send) -> str:
     refused = _import_catalogue(job, [Path(package.root) / s for s in package.catalogue_sources])
     plans = _plan(job, package, refused)
     known = {t.archive_no: t for t in db.session.scalars(select(FileTask).where(FileTask.job_id == job_id))}
-    done = dict(db.session.execute(
+    done: dict[str, int] = {no: n for no, n in db.session.execute(
         select(PageCheckpoint.archive_no, func.count()).where(PageCheckpoint.job_id == job_id)
-        .group_by(PageCheckpoint.archive_no)).tuples().all())
+        .group_by(PageCheckpoint.archive_no))}
     for plan in plans:
         task = known.get(plan.ref.archive_no) or FileTask(job_id=job_id, archive_no=plan.ref.archive_no)
         task.file_id, task.reject = plan.file_id, plan.reject
