@@ -120,6 +120,11 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "DANGAN_INGEST_WORKERS": int(env.get("DANGAN_INGEST_WORKERS", "0")),  # 0: one per core
         "DANGAN_STORAGE_VERIFY_HOURS": float(env.get("DANGAN_STORAGE_VERIFY_HOURS", "24")),
         "DANGAN_JOB_STALE_MINUTES": float(env.get("DANGAN_JOB_STALE_MINUTES", "10")),
+        # The Celery queue (archive/scanning/celery_app.py): Redis's visibility timeout (longer than the slowest
+        # page), and the retries of a page task through a storage or database outage (back-off from RETRY_SECONDS).
+        "DANGAN_CELERY_VISIBILITY_SECONDS": int(env.get("DANGAN_CELERY_VISIBILITY_SECONDS", "3600")),
+        "DANGAN_CELERY_RETRIES": int(env.get("DANGAN_CELERY_RETRIES", "6")),
+        "DANGAN_CELERY_RETRY_SECONDS": float(env.get("DANGAN_CELERY_RETRY_SECONDS", "2")),
         # How long a job that lost its database keeps trying to record that it failed (backoff from 0.5 s);
         # after that, start-up recovery marks it.
         "DANGAN_JOB_FAIL_RETRY_SECONDS": float(env.get("DANGAN_JOB_FAIL_RETRY_SECONDS", "60")),

@@ -50,8 +50,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "==> installing Python packages"
   .venv/bin/pip install -q --upgrade pip
   if [ "$WANT_TEST" = 1 ]; then
-    # ocr-paddle: RapidOCR, measured against tesseract by bench/ocr_accuracy.py and the OCR tests.
-    .venv/bin/pip install -q -e ".[test,ocr-paddle]"
+    # ocr-paddle: RapidOCR, measured against tesseract by bench/ocr_accuracy.py and the OCR tests;
+    # celery: the worker-host queue, tested by tests/scanning/test_celery_*.py.
+    .venv/bin/pip install -q -e ".[test,ocr-paddle,celery]"
   else
     .venv/bin/pip install -q -e .
   fi

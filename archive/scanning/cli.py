@@ -22,9 +22,11 @@ from ingest.errors import IngestError
 @click.option("--resume", "resume", type=int, default=None, help="Run an interrupted job again by its id.")
 @click.option("--abandon", "abandon", type=int, default=None,
               help="Give a failed job up: delete its uploaded files (it cannot be resumed after).")
+@click.option("--local", is_flag=True, help="With a Celery queue: run the job in this process, not on the workers.")
+@click.option("--no-wait", is_flag=True, help="With a Celery queue: send the job and return at once.")
 @with_appcontext
 def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, resume: int | None,
-                   abandon: int | None) -> None:
+                   abandon: int | None, local: bool, no_wait: bool) -> None:
     """Ingest scan packages (folders, .zip, PDFs, TIFFs); exit 1 if any input was rejected or none was usable."""
     from archive.scanning.service import JobBusy, JobFailed, create_job, run_job
     from archive.scanning.uploads import CannotAbandon, abandon_job
@@ -55,8 +57,16 @@ def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, 
             bar.length = max(job.pages_total, 1)
             bar.update(job.pages_done - bar.pos)
 
+    distributed = current_app.config.get("DANGAN_QUEUE_URL", "").startswith("celery+") and not local
     try:
-        outcomes = run_job(job_id, workers=workers, progress=progress)
+        if distributed:
+            from archive.scanning.cli_celery import send_and_follow
+
+            outcomes = send_and_follow(job_id, wait=not no_wait, progress=progress)
+            if outcomes is None:
+                return
+        else:
+            outcomes = run_job(job_id, workers=workers, progress=progress)
     except IngestError as exc:
         raise click.ClickException(f"package refused: {exc}") from exc
     except JobBusy as exc:
@@ -84,13 +94,25 @@ def ingest_command(paths: tuple[Path, ...], workers: int | None, as_json: bool, 
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Run one job and exit.")
+@click.option("--once", is_flag=True, help="Run one job and exit (the Redis list queue only).")
+@click.option("--concurrency", type=int, default=None,
+              help="Page processes of a Celery worker (default: one per core).")
+@click.option("--name", default="", help="The Celery worker's node name (default: dangan-PID@HOST).")
 @with_appcontext
-def worker_command(once: bool) -> None:
-    """Take ingest jobs from the Redis queue (DANGAN_QUEUE_URL) and run them."""
+def worker_command(once: bool, concurrency: int | None, name: str) -> None:
+    """Take ingest work from the queue (DANGAN_QUEUE_URL): Celery page tasks, or whole jobs from a Redis list."""
+    import os
+
     from archive.scanning.queue import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("DANGAN_QUEUE_URL", "").startswith("celery+"):
+        from archive.scanning.celery_app import run_celery_worker
+
+        if once:
+            raise click.UsageError("--once is for the Redis list queue; a Celery worker runs until stopped")
+        run_celery_worker(app, concurrency=concurrency or os.cpu_count() or 1, name=name)
+        return
     try:
         ran = run_worker(app, once=once)
     except RuntimeError as exc:

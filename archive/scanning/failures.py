@@ -35,6 +35,7 @@ INTERNAL_ERROR = "internal_error"
 PACKAGE_REFUSED = "package_refused"
 NOTHING_USABLE = "nothing_usable"
 EMPTY_PACKAGE = "empty_package"
+BROKER_UNAVAILABLE = "broker_unavailable"  # a queued job not yet sent to the Celery workers (it stays queued)
 
 REASONS: dict[str, str] = {
     WORKER_DIED: "处理页面的工作进程意外终止：再次运行该批次即可完成（已完成的页面不会重做）",
@@ -46,6 +47,8 @@ REASONS: dict[str, str] = {
     PACKAGE_REFUSED: "{detail}",
     NOTHING_USABLE: "扫描包中没有可入库的内容：{n} 项均未采用，原因见各项结果",
     EMPTY_PACKAGE: "扫描包中没有找到任何档案文件或页面图像",
+    BROKER_UNAVAILABLE: ("任务队列（{broker}）暂时无法连接：批次已保存为排队状态，"
+                         "工作进程启动时或用 dangan ingest --resume 会重新发送"),
 }
 
 
@@ -87,6 +90,9 @@ def failure_message(job: IngestJob) -> str:
                         "see each item's result.", n)
     elif code == EMPTY_PACKAGE:
         text = gettext("No file or page image was found in the package.")
+    elif code == BROKER_UNAVAILABLE:
+        text = gettext("The task queue (%(broker)s) could not be reached: the batch is kept as queued and is sent "
+                       "again when a worker starts, or with dangan ingest --resume.", broker=params.get("broker", ""))
     else:
         text = job.error or code
     if params.get("abandoned"):

@@ -83,6 +83,30 @@ class PageCheckpoint(db.Model):
         return f"<PageCheckpoint {self.job_id} {self.archive_no} {self.position}>"
 
 
+class FileTask(db.Model):
+    """A file of a job fanned out to Celery page tasks: its plan, and the page checkpoints it waits for.
+
+    The finishing task of the file (archive/scanning/distributed.py) records it once ``expected`` checkpoints
+    are in; ``recorded`` makes a second finishing task (a redelivery) a no-op.
+    """
+
+    __tablename__ = "ingest_file_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="CASCADE"), index=True)
+    archive_no: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[int | None]
+    reject: Mapped[str] = mapped_column(Text, default="", server_default="")
+    shas: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")  # position -> sha256
+    expected: Mapped[int] = mapped_column(default=0, server_default="0")
+    recorded: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+    __table_args__ = (UniqueConstraint("job_id", "archive_no"),)
+
+    def __repr__(self) -> str:
+        return f"<FileTask {self.job_id} {self.archive_no} {self.expected} {self.recorded}>"
+
+
 class FindingStatus(enum.StrEnum):
     OPEN = "open"
     FIXED = "fixed"

@@ -4,7 +4,12 @@
 
 * ``embedded://`` (default) — a worker thread inside the web process; no service needed.
 * ``inline://`` — run the job at once in the caller (tests, scripts).
-* ``redis://host:port/db`` — jobs go to a Redis list; ``dangan worker`` on any host that reaches the
+* ``celery+redis://host:port/db`` or ``celery+amqp://user:pw@host:5672//`` — Celery: a job is cut into page
+  tasks that ``dangan worker`` processes on every host share (archive/scanning/celery_app.py).  A job whose
+  submission finds the broker down stays ``queued`` with the reason shown; a worker starting up, or
+  ``dangan ingest --resume``, sends it again.
+* ``redis://host:port/db`` — the older whole-job queue, kept as it was: jobs go to a Redis list;
+  ``dangan worker`` on any host that reaches the
   database and the object store takes them.  A job whose worker died stops sending heartbeats; a
   worker starting up re-queues jobs whose heartbeat is older than ``DANGAN_JOB_STALE_MINUTES`` (10),
   and the page checkpoints make running them again safe.
@@ -24,7 +29,7 @@ from flask import Flask, current_app
 from archive.extensions import db
 from archive.timeutil import utcnow
 
-__all__ = ["JobQueue", "get_queue", "recover_interrupted", "run_worker"]
+__all__ = ["CeleryQueue", "JobQueue", "get_queue", "recover_interrupted", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +104,41 @@ class RedisQueue:
         return int(item[1]) if item is not None else None
 
 
+class CeleryQueue:
+    """Jobs go to a Celery broker; never raises: a broker that is down leaves the job queued, and says so."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def enqueue(self, job_id: int) -> None:
+        from archive.scanning.celery_app import broker_url, send_job
+
+        try:
+            send_job(self.app, job_id)
+        except Exception as exc:  # kombu's OperationalError, a refused socket, a DNS failure: all "not reachable"
+            log.error("ingest job %s could not be sent to the task queue (%s): it stays queued", job_id, exc)
+            _mark_unsent(job_id, broker_url(self.app.config["DANGAN_QUEUE_URL"]))
+
+
+def _mark_unsent(job_id: int, broker: str) -> None:
+    from flask import flash, has_request_context
+    from flask_babel import gettext
+
+    from archive.scanning import failures
+    from archive.scanning.models import IngestJob, JobStatus
+
+    shown = broker.rsplit("@", 1)[-1]  # never a password in the message
+    job = db.session.get(IngestJob, job_id)
+    if job is not None and job.status == JobStatus.QUEUED:
+        params = {"broker": shown}
+        job.failure_code, job.failure_params = failures.BROKER_UNAVAILABLE, params
+        job.error = failures.failure_text(failures.BROKER_UNAVAILABLE, params)
+        db.session.commit()
+    if has_request_context():
+        flash(gettext("The task queue (%(broker)s) could not be reached: the batch is kept as queued and is sent "
+                      "again when a worker starts, or with dangan ingest --resume.", broker=shown), "warning")
+
+
 def requeue_stale(q: JobQueue, stale_minutes: float) -> list[int]:
     """Enqueue again the running jobs whose worker stopped sending heartbeats."""
     import datetime as dt
@@ -171,6 +211,8 @@ def get_queue() -> JobQueue:
         url = app.config.get("DANGAN_QUEUE_URL", "embedded://")
         if url.startswith("inline:"):
             q = InlineQueue()
+        elif url.startswith("celery+"):
+            q = CeleryQueue(app)
         elif url.startswith("redis"):
             q = RedisQueue(url)
         else:

@@ -7,6 +7,7 @@ recorded whole — pages, links, findings, status and its audit event, one short
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,17 +85,28 @@ def _material_key(m: Material) -> tuple[int, int, int]:
     return (m.class_no, m.subclass, m.seq)
 
 
-def record_file(job: IngestJob, plan: FilePlan, problems: Any) -> FileOutcome:
-    """One short transaction: pages, links, findings, status and the audit event of one file."""
+def record_file(job: IngestJob, plan: FilePlan, problems: Any,
+                before_commit: Callable[[FileOutcome], None] | None = None) -> FileOutcome:
+    """One short transaction: pages, links, findings, status and the audit event of one file.
+
+    ``before_commit`` is given the outcome inside that transaction (the Celery finishing task records the
+    job's progress with the file, so a redelivered task sees it recorded or not at all).
+    """
+
+    def commit(outcome: FileOutcome) -> FileOutcome:
+        if before_commit is not None:
+            before_commit(outcome)
+        db.session.commit()
+        return outcome
+
     archive_no = plan.ref.archive_no
     if plan.reject:
         record_for_job(job, "ingest.file", outcome="failed", target_type="file", archive_no=archive_no,
                        details={"job": job.id, "status": "rejected", "reason": plan.reject})
-        db.session.commit()
         finding = {"rule": "REJECTED", "severity": "error", "material": None, "page": None, "message": plan.reject}
         # …and what was wrong with its files besides, each named: the archivist fixes both at once.
-        return FileOutcome(archive_no, "rejected", 0, [finding] + [
-            problem_finding(p) for p in problems if p.archive_no == archive_no])
+        return commit(FileOutcome(archive_no, "rejected", 0, [finding] + [
+            problem_finding(p) for p in problems if p.archive_no == archive_no]))
     file = db.session.get(ArchiveFile, plan.file_id)
     current = {p.position: p for p in db.session.scalars(
         select(Page).where(Page.file_id == file.id, Page.current.is_(True)))}
@@ -120,8 +132,7 @@ def record_file(job: IngestJob, plan: FilePlan, problems: Any) -> FileOutcome:
     if not changed and current:
         record_for_job(job, "ingest.file", file=file,
                        details={"job": job.id, "status": "unchanged", "pages": len(current)})
-        db.session.commit()
-        return FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings))
+        return commit(FileOutcome(archive_no, "unchanged", len(current), findings_as_json(findings)))
     if current and not any(r.ok for r in results):
         # Not one page of this delivery is usable: it cannot replace what the archive holds.  The stored pages,
         # their findings and the file's status stay exactly as they were; the outcome says why.
@@ -129,8 +140,7 @@ def record_file(job: IngestJob, plan: FilePlan, problems: Any) -> FileOutcome:
         record_for_job(job, "ingest.file", outcome="failed", file=file,
                        details={"job": job.id, "status": "rejected", "pages_kept": len(current),
                        "findings": len(findings)})
-        db.session.commit()
-        return FileOutcome(archive_no, "rejected", 0, findings_as_json([kept, *findings]))
+        return commit(FileOutcome(archive_no, "rejected", 0, findings_as_json([kept, *findings])))
     new_pages: dict[int, Page] = {}
     for result in results:
         order = result.ref.order
@@ -171,9 +181,9 @@ def record_file(job: IngestJob, plan: FilePlan, problems: Any) -> FileOutcome:
     record_for_job(job, "ingest.file", outcome="ok" if stored else "failed", file=file,
                    details={"job": job.id, "status": status, "pages": stored, "new_pages": len(new_pages),
                    "findings": len(findings)})
-    db.session.commit()
+    outcome = commit(FileOutcome(archive_no, status, stored, findings_as_json(findings)))
     pages_recorded.send(app_sender(), file_ids=[file.id])  # the search index listens
-    return FileOutcome(archive_no, status, stored, findings_as_json(findings))
+    return outcome
 
 
 def _next_version(file_id: int, position: int) -> int:

@@ -68,16 +68,6 @@ class _SettingsInvalid(ValueError):
     """A DANGAN_QC_* value does not parse: the job fails with the setting named, before any page is read."""
 
 
-
-
-
-
-
-
-
-
-
-
 def create_job(paths: list[str], *, created_by: str, street: str | None, source: str, workers: int = 0) -> IngestJob:
     """A queued job (flushed; the caller commits and enqueues its id)."""
     job = IngestJob(created_by=created_by, street=street, source=source[:500], paths=list(paths),
@@ -142,16 +132,6 @@ def run_job(job_id: int, *, workers: int | None = None,
     return outcomes
 
 
-
-
-
-
-
-
-
-
-
-
 # --- steps -----------------------------------------------------------------------------------------
 
 
@@ -197,6 +177,13 @@ def _finish(job_id: int, status: JobStatus, code: str = "", params: dict[str, An
     job = db.session.get(IngestJob, job_id)
     if job is None:
         return
+    finish_in_session(job, status, code, params, error)
+    db.session.commit()
+
+
+def finish_in_session(job: IngestJob, status: JobStatus, code: str = "", params: dict[str, Any] | None = None,
+                      error: str = "") -> None:
+    """:func:`_finish` inside the caller's transaction (the Celery finishing task ends the job with its last file)."""
     params = params or {}
     error = error or (failures.failure_text(code, params) if code else "")
     job.status, job.error, job.finished_at, job.step = status, error[:4000], utcnow(), ""
@@ -206,7 +193,6 @@ def _finish(job_id: int, status: JobStatus, code: str = "", params: dict[str, An
         details["reason"] = code
     record_for_job(job, "ingest.finish", outcome="ok" if status == JobStatus.DONE else "failed",
                    target_type="ingest_job", target_id=job.id, details=details)
-    db.session.commit()
 
 
 def _fail(job_id: int, code: str, params: dict[str, Any], *, error: str = "") -> bool:
@@ -236,12 +222,6 @@ def _fail(job_id: int, code: str, params: dict[str, Any], *, error: str = "") ->
 def mark_interrupted(job_id: int, owner: str) -> None:
     """A job left ``running`` by a process that is gone: failed, "interrupted by restart", resumable."""
     _finish(job_id, JobStatus.FAILED, failures.INTERRUPTED, {"owner": owner})
-
-
-
-
-
-
 
 
 def _import_catalogue(job: IngestJob, sources: list[Path]) -> set[str]:
@@ -347,11 +327,27 @@ def _checkpoint_pages(job: IngestJob, root: str, plans: list[FilePlan],
         raise JobFailed(f"object store unavailable: {outage[0]}")
 
 
-
-
 def _record_files(job: IngestJob, plans: list[FilePlan], problems: Any,
                   progress: Callable[[IngestJob], None] | None) -> list[FileOutcome]:
     _step(job, "record")
+    outcomes = record_package_problems(job, plans, problems)
+    for plan in plans:
+        outcome = record_file(job, plan, problems)
+        outcomes.append(outcome)
+        job = db.session.get(IngestJob, job.id)
+        job.files_done = len(outcomes)
+        job.summary = [o.as_dict() for o in outcomes]
+        db.session.commit()
+        if progress:
+            progress(job)
+    return outcomes
+
+
+def record_package_problems(job: IngestJob, plans: list[FilePlan], problems: Any) -> list[FileOutcome]:
+    """The outcomes before any planned file: those recorded before an interruption, unreadable files, loose inputs.
+
+    Commits the job's file counters and summary with them; the planned files follow, one transaction each.
+    """
     outcomes = [FileOutcome(**o) for o in job.summary or []]
     planned = {plan.ref.archive_no for plan in plans} | {o.archive_no for o in outcomes}
     unreadable: dict[str, list[Any]] = {}
@@ -376,19 +372,4 @@ def _record_files(job: IngestJob, plans: list[FilePlan], problems: Any,
     job.files_done = len(outcomes)
     job.summary = [o.as_dict() for o in outcomes]
     db.session.commit()
-    for plan in plans:
-        outcome = record_file(job, plan, problems)
-        outcomes.append(outcome)
-        job = db.session.get(IngestJob, job.id)
-        job.files_done = len(outcomes)
-        job.summary = [o.as_dict() for o in outcomes]
-        db.session.commit()
-        if progress:
-            progress(job)
     return outcomes
-
-
-
-
-
-

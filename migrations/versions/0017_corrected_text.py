@@ -1,7 +1,7 @@
 """pages keep an archivist's correction of their recognised text beside the engine's (issue 12)
 
 Revision ID: 0017_corrected_text
-Revises: 0012_transfers
+Revises: 0016_page_tasks
 Create Date: 2026-12-08 02:20:00
 
 Reviewed: hand-written.  Three nullable/defaulted columns on pages; the engine's ocr_text is untouched.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_corrected_text'
-down_revision = '0012_transfers'
+down_revision = '0016_page_tasks'
 branch_labels = None
 depends_on = None
 
