@@ -86,6 +86,9 @@ ACTION_LABELS = {
     "audit.verify": _l("Verified the audit chain"),
     "audit.anchor": _l("Anchored the audit chain"),
     "audit.flag_ack": _l("Acknowledged an anomaly"),
+    "backup.create": _l("Made a backup"),
+    "backup.restore": _l("Restored a backup"),
+    "file.export": _l("Exported a file as a package"),
     # transfers (archive.transfers)
     "file.create": _l("Created a file"),
     "transfers.extra": _l("Recorded a file not on the list"),

@@ -121,19 +121,24 @@ def _sqlite(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+# Rows the migrations themselves write (a fresh instance has them): they do not make a database "used".
+SEEDED_BY_MIGRATIONS = {"lending_certificate_templates": "updated_by <> 'migration'"}
+
+
 def database_is_blank() -> tuple[bool, list[str]]:
     """Whether no table of the app's database holds a row (a migrated, unused instance is blank)."""
     filled = []
     with db.engine.connect() as conn:
         for table in inspect(conn).get_table_names():
-            if table != "alembic_version" and _has_rows(conn, table):
+            if table != "alembic_version" and _has_rows(conn, table, SEEDED_BY_MIGRATIONS.get(table)):
                 filled.append(table)
     return not filled, filled
 
 
-def _has_rows(conn: Connection, table: str) -> bool:
+def _has_rows(conn: Connection, table: str, where: str | None = None) -> bool:
     quoted = conn.dialect.identifier_preparer.quote(table)
-    return conn.execute(text(f"SELECT 1 FROM {quoted} LIMIT 1")).first() is not None  # noqa: S608 - a table name
+    condition = f" WHERE {where}" if where else ""
+    return conn.execute(text(f"SELECT 1 FROM {quoted}{condition} LIMIT 1")).first() is not None  # noqa: S608
 
 
 def restore_database(source: Path, dialect: str) -> None:

@@ -77,6 +77,24 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+@pytest.fixture(autouse=True)
+def _default_language(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each browser test starts from the product's language: a test that switches a shared account to English
+    (the choice is kept with the account) must not change what the next test sees."""
+    yield
+    if "live_app" not in request.fixturenames:
+        return
+    from sqlalchemy import update
+
+    from archive.accounts.models import User
+
+    app = request.getfixturevalue("live_app")
+    with app.app_context():
+        db.session.execute(update(User).values(locale="zh_CN"))
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture
 def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", accept_downloads=True)

@@ -39,6 +39,3 @@ def stages(app, factory):  # type: ignore[no-untyped-def]
     return {"received": received, "catalogued": catalogued, "digitised": digitised, "accepted": accepted,
             "failing": failing, "passed_on": passed_on}
 
-
-# The browser test's live server and Chromium (a session each, as in tests/browser/).
-from tests.browser.conftest import browser, live_app, live_server, page  # noqa: E402, F401

@@ -31,7 +31,9 @@ from tests.conftest import make_app, migrate_fresh
 from tests.scanning.builder import CLEAN_MATERIALS, FileSpec, build
 from tests.storage.weed import WeedServer, find_weed
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(find_weed() is None, reason="weed not installed")]
+# One worker runs every Celery test in turn: they share the PostgreSQL database and the Redis databases they name.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(find_weed() is None, reason="weed not installed"),
+              pytest.mark.xdist_group("celery")]
 
 PG = os.environ.get("DANGAN_TEST_CELERY_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/dangan_celery_hosts")
 BROKER = os.environ.get("DANGAN_TEST_CELERY_BROKER", "redis://127.0.0.1:6379/7")

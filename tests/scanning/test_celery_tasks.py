@@ -18,6 +18,8 @@ from archive.scanning import failures
 from archive.scanning.models import FileTask, IngestJob, PageCheckpoint
 from tests.scanning.builder import CLEAN_MATERIALS, FileSpec, build
 
+pytestmark = pytest.mark.xdist_group("celery")  # with test_celery_hosts: shared Redis databases
+
 TEN = [(c, s, t, n) for (c, s, t, _), n in zip(CLEAN_MATERIALS, [1, 1, 2, 2, 2, 1, 1], strict=True)]
 
 

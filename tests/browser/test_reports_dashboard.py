@@ -13,7 +13,7 @@ from archive.extensions import db
 from archive.geo import BEIJING_DISTRICTS, STREETS
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 CHARTS = ("chart-levels", "chart-streets", "chart-enterprises")
