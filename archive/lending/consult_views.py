@@ -31,27 +31,14 @@ from archive.lending.consultations import (
     revoke_consultation,
     window_details,
 )
-from archive.lending.models import LendingRequest, Purpose
-from archive.lending.operations import find_request
+from archive.lending.models import Purpose
 from archive.lending.rules import LendingError, conflict_of_interest, message
-from archive.lending.views import bp, refusal, refuse
+from archive.lending.staff import staff_request
+from archive.lending.views import bp, refusal
 from archive.objects import serve_object
 from archive.roles import Role
 
 STAFF = (Role.ARCHIVIST, Role.APPROVER)
-
-
-def staff_request(number: str) -> LendingRequest:
-    """A request the staff member may act on: 404 unknown (on record), 403 outside scope or their own file."""
-    req = find_request(number)
-    if req is None:
-        record("lending.view", outcome="not_found", target_type="lending_request", details={"refused": "not_found"})
-        abort(404)
-    if not current_user.may_see_street(req.file.street):
-        raise refuse("out_of_scope", 403, req)
-    if conflict_of_interest(current_user, req.file):
-        raise refuse("own_file", 403, req)
-    return req
 
 
 def file_for_request(archive_no: str) -> ArchiveFile | None:

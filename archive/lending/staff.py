@@ -40,7 +40,7 @@ STAFF = (Role.ARCHIVIST, Role.APPROVER)
 OPEN = (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, RequestStatus.APPROVED, RequestStatus.FULFILLED)
 
 
-def _load(number: str) -> LendingRequest:
+def staff_request(number: str) -> LendingRequest:
     """A request the current staff member may act on: 404 unknown, 403 outside scope or their own file."""
     req = find_request(number)
     if req is None:
@@ -104,7 +104,7 @@ def _detail(req: LendingRequest, prepare_form: PrepareForm | None = None, decisi
 @bp.route("/lending/requests/<number>")
 @requires(*STAFF)
 def detail(number: str) -> ResponseReturnValue:
-    req = _load(number)
+    req = staff_request(number)
     expire_due(req=req)
     return _detail(req)
 
@@ -112,7 +112,7 @@ def detail(number: str) -> ResponseReturnValue:
 @bp.route("/lending/requests/<number>/prepare", methods=["POST"])
 @requires(Role.ARCHIVIST)
 def prepare_request(number: str) -> ResponseReturnValue:
-    req = _load(number)
+    req = staff_request(number)
     form = PrepareForm()
     if not form.validate_on_submit():
         return _detail(req, prepare_form=form, status=400)
@@ -136,7 +136,7 @@ def prepare_request(number: str) -> ResponseReturnValue:
 @bp.route("/lending/requests/<number>/decision", methods=["POST"])
 @requires(Role.APPROVER)
 def decision(number: str) -> ResponseReturnValue:
-    req = _load(number)
+    req = staff_request(number)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _detail(req, decision_form=form, status=400)
@@ -155,7 +155,7 @@ def decision(number: str) -> ResponseReturnValue:
 @bp.route("/lending/requests/<number>/close", methods=["POST"])
 @requires(Role.ARCHIVIST)
 def close_request(number: str) -> ResponseReturnValue:
-    req = _load(number)
+    req = staff_request(number)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -168,7 +168,7 @@ def close_request(number: str) -> ResponseReturnValue:
 @bp.route("/lending/requests/<number>/revoke", methods=["POST"])
 @requires(Role.ARCHIVIST)
 def revoke_request(number: str) -> ResponseReturnValue:
-    req = _load(number)
+    req = staff_request(number)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -182,7 +182,7 @@ def revoke_request(number: str) -> ResponseReturnValue:
 @requires(*STAFF)
 def page_thumb(number: str, page_id: int) -> ResponseReturnValue:
     """A page preview while preparing or deciding: audited with the request as its reason."""
-    req = _load(number)
+    req = staff_request(number)
     page = db.session.get(Page, page_id)
     if page is None or page.file_id != req.file_id:
         abort(404)
@@ -193,7 +193,7 @@ def page_thumb(number: str, page_id: int) -> ResponseReturnValue:
 @bp.route("/lending/requests/<number>/authorisation")
 @requires(*STAFF)
 def authorisation(number: str) -> ResponseReturnValue:
-    req = _load(number)
+    req = staff_request(number)
     if not req.authorisation_key:
         abort(404)
     record("lending.authorisation", file=req.file, target_type="lending_request", target_id=req.number,
@@ -205,7 +205,7 @@ def authorisation(number: str) -> ResponseReturnValue:
 @requires(*STAFF)
 def document(number: str) -> ResponseReturnValue:
     """The built copy or certificate, for printing at the counter and for checking."""
-    req = _load(number)
+    req = staff_request(number)
     if not req.output_key:
         abort(404)
     record("lending.document", file=req.file, target_type="lending_request", target_id=req.number,
